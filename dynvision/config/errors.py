@@ -1,0 +1,139 @@
+"""Config errors that name the offending key path and the file it came from."""
+from __future__ import annotations
+
+import difflib
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
+
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+
+
+class ConfigError(ValueError):
+    """An invalid configuration. ``problems`` holds ``(key_path, message)`` pairs."""
+
+    def __init__(self, message: str, problems: Sequence[tuple] = ()):
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+def fail(subpath: str, message: str) -> PydanticCustomError:
+    """Build an error for a validator to raise that points at ``subpath`` below the
+    model being validated (pydantic would otherwise only name the model itself)."""
+    return PydanticCustomError("config_value", "{message}", {"message": message, "subpath": subpath})
+
+
+def join_path(parts: Iterable[Any]) -> str:
+    """``('optimizer', 'param_groups', 0, 'lr')`` -> ``optimizer.param_groups[0].lr``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def close_matches(word: str, options: Iterable[str], n: int = 3) -> List[str]:
+    return difflib.get_close_matches(str(word), list(options), n=n, cutoff=0.5)
+
+
+def _walk_loc(loc: Sequence[Any], data: Any, error_type: str) -> List[Any]:
+    """Keep only the parts of a pydantic ``loc`` that exist in the input.
+
+    Pydantic inserts union-member tags (``'int'``, ``'function-after[...]'``) into
+    ``loc``; walking the input data tells real keys from those tags.
+    """
+    parts: List[Any] = []
+    node = data
+    for i, part in enumerate(loc):
+        last = i == len(loc) - 1
+        if isinstance(node, Mapping) and part in node:
+            parts.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            parts.append(part)
+            node = node[part]
+        elif last and error_type == "missing":
+            parts.append(part)
+        # else: a union/validator tag, not a key
+    return parts
+
+
+def _valid_keys(model_cls: Any, path: Sequence[Any]) -> Optional[List[str]]:
+    """Field names of the pydantic model found at ``path`` below ``model_cls``."""
+    from pydantic import BaseModel
+
+    cls = model_cls
+    for part in path:
+        if isinstance(part, int):
+            continue
+        field = getattr(cls, "model_fields", {}).get(part)
+        if field is None:
+            return None
+        cls = _model_in_annotation(field.annotation)
+        if cls is None:
+            return None
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        return list(cls.model_fields)
+    return None
+
+
+def _model_in_annotation(annotation: Any) -> Any:
+    from typing import get_args
+
+    from pydantic import BaseModel
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _model_in_annotation(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def describe_validation_error(
+    error: ValidationError,
+    data: Any,
+    model_cls: Any,
+    sources: Optional[Dict[str, str]] = None,
+    default_source: str = "<config>",
+) -> ConfigError:
+    """Turn a pydantic ``ValidationError`` into a :class:`ConfigError` whose lines read
+    ``<file>: <key.path>: <message>``; ``sources`` maps key paths set by ``--set``
+    overrides to the override text so those errors name the override instead."""
+    problems = []
+    lines = []
+    for err in error.errors():
+        parts = _walk_loc(err["loc"], data, err["type"])
+        ctx = err.get("ctx") or {}
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            key = parts[-1] if parts else err["loc"][-1]
+            valid = _valid_keys(model_cls, parts[:-1]) or []
+            message = f"unknown key {key!r}"
+            close = close_matches(key, valid, n=1)
+            if close:
+                message += f" (did you mean {close[0]!r}?)"
+            if valid:
+                message += f"; valid keys: {', '.join(valid)}"
+        elif "input" in err and err["type"] not in ("missing", "config_value"):
+            message += f" (got {err['input']!r})"
+        path = join_path(parts)
+        if ctx.get("subpath"):
+            path = f"{path}.{ctx['subpath']}" if path else ctx["subpath"]
+        source = _source_for(path, sources or {}, default_source)
+        problems.append((path, message))
+        lines.append(f"  {source}: {path or '<top level>'}: {message}")
+    header = f"invalid configuration ({len(lines)} error{'s' if len(lines) != 1 else ''}):"
+    return ConfigError("\n".join([header, *lines]), problems)
+
+
+def _source_for(path: str, sources: Dict[str, str], default: str) -> str:
+    # The longest override prefix of this path wins: `--set data={...}` explains data.x.
+    best = None
+    for key, src in sources.items():
+        if path == key or path.startswith(key + ".") or path.startswith(key + "["):
+            if best is None or len(key) > len(best[0]):
+                best = (key, src)
+    return best[1] if best else default
