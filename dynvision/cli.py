@@ -1,0 +1,53 @@
+"""The ``dynvision`` command line.
+
+Each sub-command lives in its own module under ``dynvision.commands`` with
+``add_parser(subparsers)`` and ``run(args) -> int``; heavy libraries
+(Lightning, Brain-Score) are imported inside ``run`` so that every command
+starts fast and ``dynvision train`` never imports Brain-Score.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import List, Optional
+
+from . import __version__
+
+#: sub-command modules, in the order ``--help`` lists them
+COMMANDS = ("models", "train", "score", "benchmarks", "report", "compare", "register", "workflow")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dynvision",
+        description="Recurrent vision models with continuous-time dynamics, scored against the brain over time.",
+    )
+    parser.add_argument("--version", action="version", version=f"dynvision {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"dynvision.commands.{name}")
+        except ModuleNotFoundError as error:
+            if error.name == f"dynvision.commands.{name}":
+                continue  # command not part of this build
+            raise
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``dynvision`` CLI (see :mod:`dynvision.cli`)."""
