@@ -1,0 +1,49 @@
+"""Run configuration: YAML files validated by a strict pydantic schema.
+
+>>> from dynvision.config import load_config
+>>> config = load_config(None, ["model.args.tau=5"])   # packaged default + override
+>>> config.model.args["tau"]
+5
+"""
+from .errors import ConfigError
+from .imports import import_class
+from .loader import DEFAULT_CONFIG_PATH, config_hash, load_config, save_config, validate
+from .overrides import apply_overrides, parse_override
+from .schema import (
+    CallbackSpec,
+    CallbacksSection,
+    CheckpointSection,
+    Config,
+    DataSection,
+    EarlyStoppingSection,
+    LossSection,
+    ModelSection,
+    OptimizerSection,
+    ParamGroup,
+    SchedulerSection,
+    TrainerSection,
+)
+
+__all__ = [
+    "CallbackSpec",
+    "CallbacksSection",
+    "CheckpointSection",
+    "Config",
+    "ConfigError",
+    "DataSection",
+    "DEFAULT_CONFIG_PATH",
+    "EarlyStoppingSection",
+    "LossSection",
+    "ModelSection",
+    "OptimizerSection",
+    "ParamGroup",
+    "SchedulerSection",
+    "TrainerSection",
+    "apply_overrides",
+    "config_hash",
+    "import_class",
+    "load_config",
+    "parse_override",
+    "save_config",
+    "validate",
+]

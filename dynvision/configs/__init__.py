@@ -1,0 +1,1 @@
+"""Default YAML configs shipped with DynVision (``default.yaml``)."""
