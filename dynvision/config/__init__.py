@@ -5,6 +5,7 @@
 >>> config.model.args["tau"]
 5
 """
+from .builders import build_callbacks, build_optimizer, build_param_groups, build_scheduler
 from .errors import ConfigError
 from .imports import import_class
 from .loader import DEFAULT_CONFIG_PATH, config_hash, load_config, save_config, validate
@@ -40,6 +41,10 @@ __all__ = [
     "SchedulerSection",
     "TrainerSection",
     "apply_overrides",
+    "build_callbacks",
+    "build_optimizer",
+    "build_param_groups",
+    "build_scheduler",
     "config_hash",
     "import_class",
     "load_config",

@@ -37,14 +37,16 @@ def close_matches(word: str, options: Iterable[str], n: int = 3) -> List[str]:
     return difflib.get_close_matches(str(word), list(options), n=n, cutoff=0.5)
 
 
-def _walk_loc(loc: Sequence[Any], data: Any, error_type: str) -> List[Any]:
+def _walk_loc(loc: Sequence[Any], data: Any, error_type: str) -> tuple:
     """Keep only the parts of a pydantic ``loc`` that exist in the input.
 
     Pydantic inserts union-member tags (``'int'``, ``'function-after[...]'``) into
-    ``loc``; walking the input data tells real keys from those tags.
+    ``loc``; walking the input data tells real keys from those tags. Also
+    returns how many parts preceded the first tag (None when there was none).
     """
     parts: List[Any] = []
     node = data
+    tagged_at = None
     for i, part in enumerate(loc):
         last = i == len(loc) - 1
         if isinstance(node, Mapping) and part in node:
@@ -55,8 +57,9 @@ def _walk_loc(loc: Sequence[Any], data: Any, error_type: str) -> List[Any]:
             node = node[part]
         elif last and error_type == "missing":
             parts.append(part)
-        # else: a union/validator tag, not a key
-    return parts
+        elif tagged_at is None:  # a union/validator tag, not a key
+            tagged_at = len(parts)
+    return parts, tagged_at
 
 
 def _valid_keys(model_cls: Any, path: Sequence[Any]) -> Optional[List[str]]:
@@ -104,11 +107,21 @@ def describe_validation_error(
     overrides to the override text so those errors name the override instead."""
     problems = []
     lines = []
+    unions: Dict[str, List[str]] = {}
     for err in error.errors():
-        parts = _walk_loc(err["loc"], data, err["type"])
+        parts, tagged_at = _walk_loc(err["loc"], data, err["type"])
         ctx = err.get("ctx") or {}
-        message = err["msg"]
-        if err["type"] == "extra_forbidden":
+        message = _clean(err["msg"])
+        if tagged_at is not None and err["type"] != "config_value":
+            # One value failed every member of a union: report it once, not per member.
+            key = join_path(parts[:tagged_at])
+            if key in unions:
+                unions[key].append(message)
+                continue
+            unions[key] = [message]
+            parts = parts[:tagged_at]
+            message = f"no accepted form matches {_node(data, parts)!r}: " + "{alternatives}"
+        elif err["type"] == "extra_forbidden":
             key = parts[-1] if parts else err["loc"][-1]
             valid = _valid_keys(model_cls, parts[:-1]) or []
             message = f"unknown key {key!r}"
@@ -117,7 +130,7 @@ def describe_validation_error(
                 message += f" (did you mean {close[0]!r}?)"
             if valid:
                 message += f"; valid keys: {', '.join(valid)}"
-        elif "input" in err and err["type"] not in ("missing", "config_value"):
+        elif "input" in err and err["type"] not in ("missing", "config_value", "value_error"):
             message += f" (got {err['input']!r})"
         path = join_path(parts)
         if ctx.get("subpath"):
@@ -125,8 +138,23 @@ def describe_validation_error(
         source = _source_for(path, sources or {}, default_source)
         problems.append((path, message))
         lines.append(f"  {source}: {path or '<top level>'}: {message}")
+    for i, (path, message) in enumerate(problems):
+        if "{alternatives}" in message:
+            filled = message.replace("{alternatives}", "; or ".join(dict.fromkeys(unions[path])))
+            problems[i] = (path, filled)
+            lines[i] = lines[i].replace(message, filled)
     header = f"invalid configuration ({len(lines)} error{'s' if len(lines) != 1 else ''}):"
     return ConfigError("\n".join([header, *lines]), problems)
+
+
+def _clean(message: str) -> str:
+    return message[len("Value error, "):] if message.startswith("Value error, ") else message
+
+
+def _node(data: Any, parts: Sequence[Any]) -> Any:
+    for part in parts:
+        data = data[part]
+    return data
 
 
 def _source_for(path: str, sources: Dict[str, str], default: str) -> str:

@@ -265,8 +265,15 @@ class EarlyStoppingSection(Section):
 class CallbackSpec(Section):
     """Any callback by import path, e.g. ``lightning.pytorch.callbacks.StochasticWeightAveraging``."""
 
-    class_path: str = Field(pattern=r"^[A-Za-z_][\w]*(\.[A-Za-z_][\w]*)+$")
+    class_path: str
     init_args: FreeDict = Field(default_factory=dict)
+
+    @field_validator("class_path")
+    @classmethod
+    def _dotted(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+", value):
+            raise ValueError(f"expected a dotted import path like lightning.pytorch.callbacks.EarlyStopping, got {value!r}")
+        return value
 
 
 class CallbacksSection(Section):

@@ -56,10 +56,10 @@ def scheduler_class(name: str) -> type:
 
 def _unknown(kind: str, name: str, valid: List[str], module: str) -> str:
     message = f"unknown {kind} {name!r} (not a class in {module})"
-    close = close_matches(name, valid) or close_matches(name.lower(), [v.lower() for v in valid])
+    # Compare case-insensitively: 'adamw' should suggest 'AdamW' first.
+    lookup = {v.lower(): v for v in valid}
+    close = [lookup[c] for c in close_matches(name.lower(), list(lookup))]
     if close:
-        lookup = {v.lower(): v for v in valid}
-        close = [lookup.get(c, c) for c in close]
         message += f"; did you mean {', '.join(repr(c) for c in close)}?"
     return message + f"; valid: {', '.join(valid)}"
 

@@ -10,7 +10,16 @@ from .splits import TransformedSubset, stratified_split
 
 # Built-in datasets register themselves on import.
 from . import digits, folders, torchvision_sets  # noqa: E402,F401
-from .datamodule import DataModule, transform_for_inference  # noqa: E402
+
+
+def __getattr__(name: str):
+    # The DataModule pulls in Lightning; import it only when asked for, so that
+    # validating a config (which consults the dataset registry) stays light.
+    if name in ("DataModule", "transform_for_inference"):
+        from . import datamodule
+
+        return getattr(datamodule, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "DATASETS",

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Sequence, Tuple
 
-from torchvision import transforms as T
-
 if TYPE_CHECKING:
+    from torchvision import transforms as T
+
     from dynvision.config.schema import DataSection
     from .registry import DatasetSpec
 
@@ -50,8 +50,10 @@ def _adapt(values: Sequence[float], channels: int) -> Stats:
     return (sum(values) / len(values),) * channels
 
 
-def eval_transform(image_size: int, channels: int, mean: Stats, std: Stats) -> T.Compose:
+def eval_transform(image_size: int, channels: int, mean: Stats, std: Stats) -> "T.Compose":
     """PIL image -> normalized float tensor ``(channels, image_size, image_size)``."""
+    from torchvision import transforms as T  # lazy: validating a config needs no torchvision
+
     return T.Compose(
         [
             ToChannels(channels),
@@ -62,8 +64,10 @@ def eval_transform(image_size: int, channels: int, mean: Stats, std: Stats) -> T
     )
 
 
-def train_transform(image_size: int, channels: int, mean: Stats, std: Stats, augment: bool, hflip: bool = True) -> T.Compose:
+def train_transform(image_size: int, channels: int, mean: Stats, std: Stats, augment: bool, hflip: bool = True) -> "T.Compose":
     """Like :func:`eval_transform`, with random crops (and flips) when ``augment``."""
+    from torchvision import transforms as T
+
     if not augment:
         return eval_transform(image_size, channels, mean, std)
     steps = [ToChannels(channels), T.RandomResizedCrop(image_size, scale=(0.6, 1.0))]
@@ -73,7 +77,7 @@ def train_transform(image_size: int, channels: int, mean: Stats, std: Stats, aug
     return T.Compose(steps)
 
 
-def transforms_for(spec: "DatasetSpec", config: "DataSection", mean: Stats, std: Stats) -> Tuple[T.Compose, T.Compose]:
+def transforms_for(spec: "DatasetSpec", config: "DataSection", mean: Stats, std: Stats) -> Tuple["T.Compose", "T.Compose"]:
     """``(train_transform, eval_transform)`` for a dataset spec and data config."""
     return (
         train_transform(config.image_size, config.channels, mean, std, config.augment, spec.hflip),
