@@ -1,0 +1,322 @@
+"""``DynVisionBrainModel``: a DynVision model as a Brain-Score ``BrainModel``
+whose recordings resolve time."""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from torch import nn
+
+from brainscore_core.supported_data_standards.brainio.assemblies import BehavioralAssembly, NeuroidAssembly
+from brainscore_vision.model_interface import BrainModel
+
+from .features import LayerReducer
+from .paths import region_layer_map_path
+from .recording import CLASSIFIER, engine_layers, layer_shapes, run_binned
+from .stimuli import ImageLoader, Stimuli, as_stimuli
+from .time_bins import TimePlan, normalize_time_bins, plan_time
+
+_logger = logging.getLogger(__name__)
+
+LayerSpec = Union[str, Sequence[str]]
+#: Brain-Score's name for the classifier output in behavioural readouts
+LOGITS = "logits"
+#: Brain-Score's standard recording window when a benchmark gives none
+DEFAULT_TIME_BINS = [(70, 170)]
+
+
+def weights_hash(model: nn.Module, length: int = 12) -> str:
+    """sha256 over the model's parameters and buffers (names, shapes, bytes)."""
+    digest = hashlib.sha256()
+    for name, tensor in sorted(model.state_dict().items()):
+        digest.update(name.encode())
+        t = tensor.detach().cpu().contiguous()
+        digest.update(str(tuple(t.shape)).encode() + str(t.dtype).encode())
+        digest.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
+    return digest.hexdigest()[:length]
+
+
+def load_stored_region_layer_map(identifier: str) -> Dict[str, LayerSpec]:
+    """The region->layer choices stored by :func:`brain_models.select_layer` (empty if none)."""
+    path = region_layer_map_path(identifier)
+    if not path.is_file():
+        return {}
+    with open(path) as handle:
+        stored = json.load(handle)
+    return dict(stored.get("region_layer_map", {}))
+
+
+def _coord_value(value: float) -> Union[int, float]:
+    return int(value) if float(value).is_integer() else float(value)
+
+
+class DynVisionBrainModel(BrainModel):
+    """A DynVision model (``DynamicsModel``/``LightningBase``) as a Brain-Score ``BrainModel``.
+
+    :param model: the DynVision model (put in eval mode; run under ``torch.no_grad``).
+    :param identifier: unique name; default ``<ModelClass>-<weights hash>``.
+    :param visual_degrees: degrees of visual angle the model's input spans (Brain-Score's convention: 8).
+    :param region_layer_map: ``{region: layer or [layers]}``; overrides the model's declared
+        ``region_layer_map`` per region (merged: explicit > declared > stored selection).
+    :param t_presentation: ms the image is shown from onset; blank afterwards (None: throughout).
+    :param latency: ms by which the model lags the recording (recorded ``t`` = model ``t - latency``).
+    :param batch_size: images per forward pass.
+    :param image_size: ``(H, W)`` or int; must match the model's ``input_dims`` (default: taken from it).
+    :param mean, std: per-channel normalization (default: the model's ``image_mean``/``image_std``
+        attributes if it has them, else ImageNet's).
+    :param reduction, max_features, seed: feature reduction per layer (see :mod:`brain_models.features`).
+    :param behavioral_readout_layer: layer for ``probabilities``/``odd_one_out`` (default: the IT
+        layer, else the last layer).
+    :param readout_time: ms after onset at which behaviour is read out (default: the model's
+        training horizon ``n_timesteps * dt``); ``readout_window`` ms before it are averaged (default ``dt``:
+        the single step ending at ``readout_time``).
+    :param region_benchmarks: ``{region: benchmark}`` used to choose a layer for a region that has none
+        (see :func:`brain_models.select_layer`); the choice is stored under ``$DYNVISION_HOME``.
+    :param max_segment_steps: most steps run per model call (bounds activation memory per batch).
+    :param squeeze_single_bin: with one requested bin, drop the ``time_bin`` dim (as Brain-Score's
+        ``TemporalAligned`` does; its neural benchmarks accept both).
+    """
+
+    def __init__(
+        self,
+        model: nn.Module,
+        identifier: Optional[str] = None,
+        visual_degrees: float = 8,
+        region_layer_map: Optional[Mapping[str, LayerSpec]] = None,
+        t_presentation: Optional[float] = 100.0,
+        latency: float = 0.0,
+        batch_size: int = 32,
+        image_size: Union[int, Tuple[int, int], None] = None,
+        mean: Optional[Sequence[float]] = None,
+        std: Optional[Sequence[float]] = None,
+        reduction: str = "pool",
+        max_features: int = 1000,
+        seed: int = 0,
+        behavioral_readout_layer: Optional[str] = None,
+        readout_time: Optional[float] = None,
+        readout_window: Optional[float] = None,
+        region_benchmarks: Optional[Mapping[str, Callable]] = None,
+        device: Union[str, torch.device, None] = None,
+        max_segment_steps: int = 16,
+        squeeze_single_bin: bool = True,
+    ):
+        if not isinstance(model, nn.Module) or not hasattr(model, "dt") or not hasattr(model, "input_dims"):
+            raise TypeError(f"expected a DynVision model (with dt and input_dims), got {type(model).__name__}")
+        if not 0 < float(visual_degrees) < 9000:
+            raise ValueError(f"visual_degrees={visual_degrees}: expected a positive number of degrees")
+        if int(batch_size) < 1 or int(max_segment_steps) < 1:
+            raise ValueError(f"batch_size={batch_size} and max_segment_steps={max_segment_steps} must be >= 1")
+        if float(latency) < 0:
+            raise ValueError(f"latency={latency}: must be >= 0 ms")
+        self.model = model
+        if device is not None:
+            self.model.to(device)
+        self.model.eval()
+        self.device = next(self.model.parameters()).device
+        self._identifier = identifier or f"{type(model).__name__}-{weights_hash(model)}"
+        self._visual_degrees = visual_degrees
+        self.dt = float(model.dt)
+        self.t_presentation = None if t_presentation is None else float(t_presentation)
+        self.latency = float(latency)
+        self.batch_size, self.max_segment_steps = int(batch_size), int(max_segment_steps)
+        self.reduction, self.max_features, self.seed = reduction, int(max_features), int(seed)
+        self.squeeze_single_bin = bool(squeeze_single_bin)
+        _, channels, height, width = (int(d) for d in model.input_dims)
+        if image_size is not None:
+            size = (int(image_size), int(image_size)) if np.isscalar(image_size) else tuple(int(s) for s in image_size)
+            if size != (height, width):
+                raise ValueError(f"image_size={size} differs from the model's input (H, W)=({height}, {width}) "
+                                 f"(input_dims={tuple(model.input_dims)})")
+        mean = mean if mean is not None else getattr(model, "image_mean", None)
+        std = std if std is not None else getattr(model, "image_std", None)
+        self.loader = ImageLoader(channels, height, width, mean, std)
+        declared = dict(getattr(type(model), "region_layer_map", {}) or {})
+        declared.update(getattr(model, "region_layer_map", {}) or {})
+        self.region_layer_map: Dict[str, LayerSpec] = {
+            **load_stored_region_layer_map(self._identifier), **declared, **dict(region_layer_map or {})}
+        self.region_benchmarks = dict(region_benchmarks or {})
+        self.behavioral_readout_layer = behavioral_readout_layer
+        horizon = int(model.input_dims[0]) * self.dt
+        self.readout_time = float(readout_time) if readout_time is not None else horizon
+        self.readout_window = float(readout_window) if readout_window is not None else self.dt
+        self._reducers: Dict[str, LayerReducer] = {}
+        self._recording: Optional[Tuple[List[Tuple[str, str]], TimePlan]] = None
+        self._behavior = None
+        self._task: Optional[str] = None
+
+    # --------------------------------------------------------------- identity
+    @property
+    def identifier(self) -> str:
+        return self._identifier
+
+    def visual_degrees(self) -> float:
+        return self._visual_degrees
+
+    # ------------------------------------------------------------- recording
+    def available_layers(self) -> List[str]:
+        """Layers that can be recorded: the model's areas and ``"classifier"``
+        (any submodule path works too, through a forward hook)."""
+        return engine_layers(self.model) + [CLASSIFIER]
+
+    def layers_for(self, region: str) -> List[str]:
+        """The committed layer(s) of ``region``; chooses one with the region's
+        benchmark (``region_benchmarks``) if none is committed yet."""
+        if region not in self.region_layer_map and region in self.region_benchmarks:
+            from .layer_selection import select_layer
+
+            select_layer(self, region, self.region_benchmarks[region])
+        if region not in self.region_layer_map:
+            raise ValueError(
+                f"{self.identifier}: no layer is committed to region {region!r}; committed: "
+                f"{self.region_layer_map or 'none'}. Pass region_layer_map={{{region!r}: <layer>}} "
+                f"(layers: {', '.join(self.available_layers())}), or choose one with "
+                f"brain_models.select_layer(brain_model, {region!r}, benchmark)"
+            )
+        layers = self.region_layer_map[region]
+        return [layers] if isinstance(layers, str) else list(layers)
+
+    def start_recording(self, recording_target: str, time_bins: Any = None) -> None:
+        """Record ``recording_target`` (a region) in ``time_bins`` (ms after onset)
+        on every following :meth:`look_at`."""
+        layers = self.layers_for(recording_target)
+        plan = plan_time(DEFAULT_TIME_BINS if time_bins is None else time_bins, self.dt, self.t_presentation,
+                         self.latency)
+        self._reducers_for(layers)
+        self._recording = ([(layer, recording_target) for layer in layers], plan)
+        self._task = None
+        self._behavior = None
+
+    def _reducers_for(self, layers: Sequence[str]) -> Dict[str, LayerReducer]:
+        missing = [layer for layer in layers if layer not in self._reducers]
+        if missing:
+            _, c, h, w = self.model.input_dims
+            try:
+                shapes = layer_shapes(self.model, missing, c, h, w, self.device)
+            except KeyError as error:
+                raise ValueError(f"{self.identifier}: cannot record layer {error.args[0]!r}; layers: "
+                                 f"{', '.join(self.available_layers())} (or a submodule path)") from None
+            for layer in missing:
+                # the classifier's outputs are class scores: never mixed by a projection
+                reduction = "none" if layer == CLASSIFIER else self.reduction
+                self._reducers[layer] = LayerReducer(layer, shapes[layer], self.max_features, reduction, self.seed)
+                _logger.debug("feature reduction %s", self._reducers[layer].describe())
+        return {layer: self._reducers[layer] for layer in layers}
+
+    def look_at(self, stimuli: Any, number_of_trials: int = 1, require_variance: bool = False):
+        """Recordings (``presentation x neuroid x time_bin``) after :meth:`start_recording`,
+        or the behaviour of the current task. The model is deterministic, so
+        ``number_of_trials`` repetitions would be identical: it runs once."""
+        if self._behavior is not None:
+            return self._behavior.look_at(stimuli, number_of_trials=number_of_trials, require_variance=require_variance)
+        if self._task == BrainModel.Task.passive and self._recording is None:
+            return None
+        if self._recording is None:
+            raise RuntimeError(f"{self.identifier}: call start_recording(recording_target, time_bins) "
+                               "or start_task(task, ...) before look_at")
+        layer_regions, plan = self._recording
+        assembly = self.record(stimuli, layer_regions, plan)
+        if self.squeeze_single_bin and assembly.sizes["time_bin"] == 1:
+            assembly = assembly.squeeze("time_bin")
+        return assembly
+
+    def record(self, stimuli: Any, layer_regions: Sequence[Tuple[str, str]], plan: TimePlan) -> NeuroidAssembly:
+        """Stream ``stimuli`` through the model and return the bin means of the
+        reduced responses of each ``(layer, region)``: ``presentation x neuroid x time_bin``."""
+        stimuli = stimuli if isinstance(stimuli, Stimuli) else as_stimuli(stimuli)
+        layers = [layer for layer, _ in layer_regions]
+        if len(set(layers)) != len(layers):
+            raise ValueError(f"layer recorded twice in {layer_regions}")
+        reducers = self._reducers_for(layers)
+        paths, ids, index = stimuli.unique_paths()
+        blocks: Dict[str, List[np.ndarray]] = {layer: [] for layer in layers}
+        for start in range(0, len(paths), self.batch_size):
+            images = self.loader.load_batch(paths[start:start + self.batch_size], ids[start:start + self.batch_size])
+            sums = run_binned(self.model, images.to(self.device), plan, layers, reducers, self.max_segment_steps)
+            for layer in layers:
+                blocks[layer].append(sums[layer].float().cpu().numpy())
+        per_layer = [np.concatenate(blocks[layer], axis=0) for layer in layers]  # (n_unique, n_bins, F)
+        values = np.concatenate(per_layer, axis=2)[index].transpose(0, 2, 1)  # presentation x neuroid x time_bin
+        neuroid: Dict[str, List[Any]] = {k: [] for k in ("neuroid_id", "neuroid_num", "layer", "region",
+                                                         "channel", "channel_x", "channel_y")}
+        for layer, region in layer_regions:
+            reducer = reducers[layer]
+            n = reducer.n_features
+            neuroid["neuroid_id"] += [f"{layer}.{i}" for i in range(n)]
+            neuroid["neuroid_num"] += list(range(n))
+            neuroid["layer"] += [layer] * n
+            neuroid["region"] += [region] * n
+            for key in ("channel", "channel_x", "channel_y"):
+                neuroid[key] += reducer.coords[key].tolist()
+        coords = {name: ("presentation", column) for name, column in stimuli.coords.items()}
+        coords.update({name: ("neuroid", np.asarray(column)) for name, column in neuroid.items()})
+        coords["time_bin_start"] = ("time_bin", [_coord_value(s) for s, _ in plan.bins])
+        coords["time_bin_end"] = ("time_bin", [_coord_value(e) for _, e in plan.bins])
+        assembly = NeuroidAssembly(values.astype(np.float32), coords=coords,
+                                   dims=["presentation", "neuroid", "time_bin"])
+        assembly.attrs["model_identifier"] = self.identifier
+        assembly.attrs["dt"] = self.dt
+        assembly.attrs["latency"] = self.latency
+        assembly.attrs["t_presentation"] = -1.0 if self.t_presentation is None else self.t_presentation
+        return assembly
+
+    def features(self, stimuli: Any, layers: Sequence[str], time_bins: Any = None,
+                 region: str = "") -> NeuroidAssembly:
+        """Reduced responses of any ``layers`` in ``time_bins`` (default: the
+        readout bin), ``presentation x neuroid x time_bin``; for analysis and readouts."""
+        if time_bins is None:
+            time_bins = [self.readout_bin()]
+        plan = plan_time(time_bins, self.dt, self.t_presentation, self.latency)
+        layers = [CLASSIFIER if layer == LOGITS else layer for layer in layers]
+        return self.record(stimuli, [(layer, region) for layer in layers], plan)
+
+    # ------------------------------------------------------------- behaviour
+    def readout_bin(self) -> Tuple[float, float]:
+        """The recorded-time bin behaviour is read out in."""
+        end = self.readout_time + self.latency
+        return (end - self.readout_window, end)
+
+    def readout_layer(self) -> str:
+        if self.behavioral_readout_layer is not None:
+            return self.behavioral_readout_layer
+        if "IT" in self.region_layer_map:
+            return self.layers_for("IT")[-1]
+        layers = engine_layers(self.model)
+        return layers[-1] if layers else CLASSIFIER
+
+    def _readout_activations(self, stimuli, layers, number_of_trials: int = 1, require_variance: bool = False,
+                             **_: Any) -> NeuroidAssembly:
+        """Brain-Score's behaviour helpers call this like an activations model:
+        features in the readout bin, ``presentation x neuroid``."""
+        return self.features(stimuli, list(layers)).squeeze("time_bin", drop=True)
+
+    def start_task(self, task: str, fitting_stimuli: Any = None, *args: Any, **kwargs: Any) -> None:
+        """``passive``; ``label`` (second argument: ``'imagenet'`` or a list of
+        labels); ``probabilities`` (second argument: fitting stimuli with an
+        ``image_label`` column); ``odd_one_out``."""
+        from . import behavior
+
+        if task == BrainModel.Task.passive:
+            self._behavior, self._task = None, task
+            return
+        if task == BrainModel.Task.label:
+            choice_labels = kwargs.pop("choice_labels", fitting_stimuli)
+            executor = behavior.LabelReadout(self, choice_labels, **kwargs)
+        elif task == BrainModel.Task.probabilities:
+            if fitting_stimuli is None:
+                raise ValueError("the probabilities task needs fitting_stimuli (a StimulusSet with an 'image_label' column)")
+            executor = behavior.probabilities_readout(self, fitting_stimuli, *args, **kwargs)
+        elif task == BrainModel.Task.odd_one_out:
+            if fitting_stimuli is not None:
+                raise ValueError("the odd_one_out task takes no fitting stimuli")
+            executor = behavior.odd_one_out_readout(self)
+        else:
+            raise ValueError(f"unknown task {task!r}; tasks: passive, label, probabilities, odd_one_out")
+        self._behavior, self._task = executor, task
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}({self.identifier!r}, dt={self.dt:g} ms, t_presentation={self.t_presentation}, "
+                f"latency={self.latency:g} ms, regions={self.region_layer_map})")

@@ -1,0 +1,92 @@
+"""Choosing the layer that stands for a region, for models that declare none.
+
+Each candidate layer is committed to the region in turn and the adapter is
+scored by the region's benchmark (any callable ``benchmark(brain_model) ->
+Score``, e.g. a Brain-Score ``NeuralBenchmark``); the best layer is kept and
+stored as JSON in ``$DYNVISION_HOME/models/<identifier>/region_layer_map.json``,
+where the adapter finds it the next time it wraps a model of that identifier.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Callable, Dict, Optional, Sequence
+
+import numpy as np
+
+from .paths import region_layer_map_path
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .adapter import DynVisionBrainModel
+
+
+def _score_value(score) -> float:
+    value = float(np.asarray(score).reshape(-1)[0]) if np.asarray(score).size else float("nan")
+    return value
+
+
+def select_layer(
+    brain_model: "DynVisionBrainModel",
+    region: str,
+    benchmark: Callable,
+    candidate_layers: Optional[Sequence[str]] = None,
+    store: bool = True,
+) -> Dict[str, object]:
+    """Score ``candidate_layers`` (default: all of the model's areas) for
+    ``region`` with ``benchmark``, commit the best one and (``store``) save it.
+
+    Returns ``{"region", "layer", "scores": {layer: score}, "benchmark", "path"}``.
+    """
+    layers = list(candidate_layers) if candidate_layers is not None else [
+        layer for layer in brain_model.available_layers() if layer != "classifier"]
+    if not layers:
+        raise ValueError(f"{brain_model.identifier}: no candidate layers to choose from for region {region!r}")
+    had, previous = region in brain_model.region_layer_map, brain_model.region_layer_map.get(region)
+    scores: Dict[str, float] = {}
+    try:
+        for layer in layers:
+            brain_model.region_layer_map[region] = layer
+            scores[layer] = _score_value(benchmark(brain_model))
+    except BaseException:
+        if had:
+            brain_model.region_layer_map[region] = previous
+        else:
+            brain_model.region_layer_map.pop(region, None)
+        raise
+    ranked = [(-math.inf if math.isnan(v) else v, -i, layer) for i, (layer, v) in enumerate(scores.items())]
+    best = max(ranked)[2]
+    brain_model.region_layer_map[region] = best
+    identifier = getattr(benchmark, "identifier", None) or type(benchmark).__name__
+    result = {"region": region, "layer": best, "scores": scores, "benchmark": str(identifier), "path": None}
+    if store:
+        result["path"] = str(store_choice(brain_model.identifier, region, best, scores, str(identifier)))
+    return result
+
+
+def store_choice(identifier: str, region: str, layer: str, scores: Dict[str, float], benchmark: str):
+    """Merge one region's choice into the model's stored JSON (written atomically)."""
+    path = region_layer_map_path(identifier)
+    data = {"model_identifier": identifier, "region_layer_map": {}, "selection": {}}
+    if path.is_file():
+        with open(path) as handle:
+            data.update(json.load(handle))
+    data["region_layer_map"][region] = layer
+    data["selection"][region] = {
+        "benchmark": benchmark,
+        "scores": {k: (None if math.isnan(v) else v) for k, v in scores.items()},
+        "chosen_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(data, handle, indent=2, sort_keys=True)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path

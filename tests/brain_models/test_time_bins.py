@@ -1,0 +1,68 @@
+"""Time bins in every form Brain-Score passes them, and the step plan."""
+import numpy as np
+import pytest
+
+from brain_models.time_bins import normalize_time_bins, plan_time, suggest_dt
+
+
+@pytest.mark.parametrize("bins, expected", [
+    ([(70, 170)], [(70.0, 170.0)]),
+    ([[50, 100], [100, 150]], [(50.0, 100.0), (100.0, 150.0)]),
+    ((70, 170), [(70.0, 170.0)]),
+    (np.array([(70, 170), (170, 270)]), [(70.0, 170.0), (170.0, 270.0)]),
+    (np.array([(70, 170), (170, 270)], dtype=object), [(70.0, 170.0), (170.0, 270.0)]),
+    ([np.array((70, 170), dtype=object)], [(70.0, 170.0)]),  # timebins_from_assembly of a squeezed assembly
+    (np.array((70, 170), dtype=object), [(70.0, 170.0)]),
+    ([(np.int64(0), np.int64(10))], [(0.0, 10.0)]),
+])
+def test_normalize_accepts_brainscore_forms(bins, expected):
+    assert normalize_time_bins(bins) == expected
+
+
+def test_object_array_of_tuples_from_an_assembly():
+    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+
+    assembly = NeuroidAssembly(np.zeros((1, 1, 2)), coords={
+        "stimulus_id": ("presentation", ["a"]), "neuroid_id": ("neuroid", ["n"]),
+        "time_bin_start": ("time_bin", [0, 10]), "time_bin_end": ("time_bin", [10, 20])},
+        dims=["presentation", "neuroid", "time_bin"])
+    assert normalize_time_bins(assembly["time_bin"].values) == [(0.0, 10.0), (10.0, 20.0)]
+
+
+@pytest.mark.parametrize("bad", [None, [], [(10, 5)], [(1, 2, 3)], ["ab"], [(0, float("nan"))]])
+def test_normalize_rejects_malformed(bad):
+    with pytest.raises(ValueError):
+        normalize_time_bins(bad)
+
+
+def test_plan_maps_steps_to_bins_by_end_time():
+    plan = plan_time([(0, 10), (10, 30)], dt=5, t_presentation=15)
+    assert plan.n_steps == 6  # last step ends at 30 ms
+    assert plan.n_presentation_steps == 3
+    np.testing.assert_allclose(plan.step_end_times, [5, 10, 15, 20, 25, 30])
+    np.testing.assert_allclose(plan.weights, [[0.5, 0.5, 0, 0, 0, 0], [0, 0, 0.25, 0.25, 0.25, 0.25]])
+
+
+def test_plan_skips_recording_before_the_first_bin_and_splits_at_offset():
+    plan = plan_time([(70, 170)], dt=10, t_presentation=100)
+    segments = plan.segments(max_steps=4)
+    assert sum(k1 - k0 for k0, k1, _, _ in segments) == plan.n_steps == 17
+    assert [s for s in segments if not s[3]][-1][1] == 7  # steps 0..6 end at <= 70 ms: not recorded
+    assert all(on == (k1 <= 10) for k0, k1, on, _ in segments)
+    assert all(k1 - k0 <= 4 for k0, k1, _, _ in segments)
+
+
+def test_bin_without_a_step_names_a_working_dt():
+    with pytest.raises(ValueError, match=r"\(70, 75\) ms: no step of dt=10 ms ends inside.*dt=5 ms"):
+        plan_time([(0, 70), (70, 75)], dt=10, t_presentation=None)
+    assert suggest_dt([70, 170, 175]) == 5
+    assert suggest_dt([0, 2.5, 10]) == 2.5
+
+
+def test_latency_shifts_model_time():
+    plan = plan_time([(50, 60)], dt=2, t_presentation=None, latency=40)
+    assert np.flatnonzero(plan.weights[0]).tolist() == [5, 6, 7, 8, 9]  # steps ending 12..20 ms
+    with pytest.raises(ValueError, match="before the model sees the stimulus"):
+        plan_time([(0, 30)], dt=2, t_presentation=None, latency=40)
+    with pytest.raises(ValueError, match="ends before the stimulus reaches the model"):
+        plan_time([(0, 30), (40, 60)], dt=2, t_presentation=None, latency=40)
