@@ -272,11 +272,11 @@ def _imagenet_available() -> Availability:
     table = Path(list(spec.submodule_search_locations)[0]) / "benchmarks" / "imagenet" / "imagenet2012.csv"
     with open(table, newline="") as handle:
         paths = [Path(row["filepath"]) for row in csv.DictReader(handle)]
-    missing = [path for path in paths if not path.is_file()]
-    if missing:
+    missing = next((path for path in paths if not path.is_file()), None)  # stop at the first: 50,000 files
+    if missing is not None:
         return False, (f"ImageNet-top1 reads the {len(paths)} ILSVRC2012 validation images from the paths in "
-                       f"{table} ({len(missing)} missing, e.g. {missing[0]}); Brain-Score does not download them. "
-                       f"Place or link the validation images at {missing[0].parent}.")
+                       f"{table} ({missing} is missing); Brain-Score does not download them. "
+                       f"Place or link the validation images at {missing.parent}.")
     return True, f"images present in {paths[0].parent}"
 
 
