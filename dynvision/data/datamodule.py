@@ -21,7 +21,7 @@ def _data_section(config: Union[DataSection, Mapping[str, Any], None]) -> DataSe
     try:
         return DataSection.model_validate(raw)
     except ValidationError as exc:
-        raise describe_validation_error(exc, {"data": raw}, DataSection, default_source="<data config>") from None
+        raise describe_validation_error(exc, {"data": raw}, DataSection, default_source="<data config>", prefix=("data",)) from None
 
 
 class DataModule(pl.LightningDataModule):

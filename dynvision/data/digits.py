@@ -2,7 +2,7 @@
 10 classes), the offline default. Nothing is downloaded."""
 from __future__ import annotations
 
-from typing import Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -17,22 +17,40 @@ DIGITS_MEAN = (0.305,)
 DIGITS_STD = (0.324,)
 
 
-class ImageTensorDataset(Dataset):
-    """Images held in memory as one ``(N, 1, H, W)`` tensor in [0, 1]; each item
-    is replicated to ``len(mean)`` channels and normalized on access (cheap, and
-    keeps memory at one channel even for large ``image_size``)."""
+# Up to this size the normalized, channel-replicated images are precomputed so
+# that loading a batch is pure indexing; above it (large image_size) items are
+# normalized on access to keep memory at one channel.
+_PRECOMPUTE_BYTES = 256 * 2**20
 
-    def __init__(self, images: torch.Tensor, labels: torch.Tensor, mean: Sequence[float], std: Sequence[float]):
+
+class ImageTensorDataset(Dataset):
+    """Images held in memory as one ``(N, 1, H, W)`` tensor in [0, 1], served
+    replicated to ``len(mean)`` channels and normalized."""
+
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        mean: Sequence[float],
+        std: Sequence[float],
+        indices: Optional[Sequence[int]] = None,
+    ):
         self.images = images
+        self.indices = list(range(len(labels))) if indices is None else list(indices)  # rows of the source
         self.labels = labels
         self.targets = labels.tolist()
         self.mean = torch.tensor(mean, dtype=images.dtype).view(-1, 1, 1)
         self.std = torch.tensor(std, dtype=images.dtype).view(-1, 1, 1)
+        self._normalized = None
+        if images.numel() * len(mean) * images.element_size() <= _PRECOMPUTE_BYTES:
+            self._normalized = ((images - self.mean) / self.std).contiguous()
 
     def __len__(self) -> int:
         return len(self.labels)
 
     def __getitem__(self, i: int) -> Tuple[torch.Tensor, int]:
+        if self._normalized is not None:
+            return self._normalized[i], int(self.labels[i])
         return (self.images[i] - self.mean) / self.std, int(self.labels[i])
 
 
@@ -68,6 +86,6 @@ def build_digits(config, mean, std) -> Splits:
 
     def subset(indices):
         index = torch.tensor(indices, dtype=torch.long)
-        return ImageTensorDataset(images[index], labels[index], mean, std)
+        return ImageTensorDataset(images[index], labels[index], mean, std, indices)
 
     return Splits(subset(train_idx), subset(val_idx), subset(test_idx), classes=[str(d) for d in range(10)])
