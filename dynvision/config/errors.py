@@ -101,6 +101,7 @@ def describe_validation_error(
     model_cls: Any,
     sources: Optional[Dict[str, str]] = None,
     default_source: str = "<config>",
+    prefix: Sequence[str] = (),
 ) -> ConfigError:
     """Turn a pydantic ``ValidationError`` into a :class:`ConfigError` whose lines read
     ``<file>: <key.path>: <message>``; ``sources`` maps key paths set by ``--set``
@@ -109,7 +110,7 @@ def describe_validation_error(
     lines = []
     unions: Dict[str, List[str]] = {}
     for err in error.errors():
-        parts, tagged_at = _walk_loc(err["loc"], data, err["type"])
+        parts, tagged_at = _walk_loc(tuple(prefix) + tuple(err["loc"]), data, err["type"])
         ctx = err.get("ctx") or {}
         message = _clean(err["msg"])
         if tagged_at is not None and err["type"] != "config_value":
@@ -123,7 +124,7 @@ def describe_validation_error(
             message = f"no accepted form matches {_node(data, parts)!r}: " + "{alternatives}"
         elif err["type"] == "extra_forbidden":
             key = parts[-1] if parts else err["loc"][-1]
-            valid = _valid_keys(model_cls, parts[:-1]) or []
+            valid = _valid_keys(model_cls, parts[len(prefix):-1]) or []
             message = f"unknown key {key!r}"
             close = close_matches(key, valid, n=1)
             if close:
