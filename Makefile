@@ -1,0 +1,22 @@
+# The two commands of the README. Both set up .venv on a fresh machine first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test install
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## the main job on the embedded offline default: train briefly, score, report
+demo: $(STAMP)
+	$(VENV)/bin/dynvision quickstart
+
+## the test suite (what CI runs)
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest -q
