@@ -1,0 +1,35 @@
+"""Callbacks ``train`` always adds, and the list it builds from the config."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+import pytorch_lightning as pl
+
+from dynvision.config import Config
+from dynvision.config.builders import build_callbacks
+
+from .model_io import CONFIG_KEY, MODEL_KEY
+
+
+class RecordRunConfig(pl.Callback):
+    """Put the resolved run config and the model's class record into every
+    checkpoint (``checkpoint["dynvision_config"]``, ``checkpoint["dynvision_model"]``),
+    whichever callback saves it, so that the checkpoint alone rebuilds the model."""
+
+    def __init__(self, config: Config, model_record: Dict[str, Any]):
+        self.config = config.to_dict()
+        self.model_record = dict(model_record)
+
+    def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: Dict[str, Any]) -> None:
+        checkpoint[CONFIG_KEY] = self.config
+        checkpoint[MODEL_KEY] = dict(self.model_record)
+
+
+def default_callbacks(config: Config, checkpoint_dir: Optional[str]) -> List[pl.Callback]:
+    """Checkpointing (best by the monitored metric + ``last.ckpt``), learning-rate
+    monitor, optional early stopping, then ``callbacks.extra`` in order.
+
+    A model's own ``configure_callbacks`` is applied by Lightning on top of
+    these: a callback it returns replaces any of the same type here.
+    """
+    return build_callbacks(config.callbacks, checkpoint_dir=checkpoint_dir)

@@ -1,0 +1,176 @@
+"""``train(config)``: one Lightning run from a validated config."""
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import shutil
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Union
+
+import pytorch_lightning as pl
+import torch
+
+from dynvision.config import Config, ConfigError, load_config, save_config
+
+from .callbacks import RecordRunConfig, default_callbacks
+from .model_io import build_model, model_record, read_checkpoint, CONFIG_KEY
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: ``resume="last"`` continues from ``<output dir>/checkpoints/last.ckpt``
+RESUME_LAST = "last"
+
+
+@dataclass
+class TrainResult:
+    """Where a run's outputs went and how well it did."""
+
+    output_dir: Path
+    config_path: Path
+    best_checkpoint: Optional[Path]
+    last_checkpoint: Optional[Path]
+    log_dir: Optional[Path]
+    metrics: Dict[str, float] = field(default_factory=dict)
+    resumed_from: Optional[Path] = None
+
+    @property
+    def val_accuracy(self) -> Optional[float]:
+        return self.metrics.get("val_acc")
+
+    @property
+    def test_accuracy(self) -> Optional[float]:
+        return self.metrics.get("test_acc")
+
+
+def run_directory(config: Config, out: Optional[PathLike] = None) -> Path:
+    """``out`` when given, else ``<config.output_dir>/<model name>``."""
+    return Path(out) if out is not None else Path(config.output_dir) / config.model.name
+
+
+def _as_config(config: Union[Config, Mapping[str, Any], PathLike, None]) -> Config:
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, Mapping):
+        return Config.from_dict(dict(config))
+    return load_config(config)
+
+
+def build_loggers(run_dir: Path) -> List[Any]:
+    """CSV always; TensorBoard as well when it is installed. Never an
+    account-based logger."""
+    from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
+
+    loggers: List[Any] = [CSVLogger(save_dir=str(run_dir), name="logs")]
+    if importlib.util.find_spec("tensorboard") or importlib.util.find_spec("tensorboardX"):
+        loggers.append(TensorBoardLogger(save_dir=str(run_dir), name="tensorboard", default_hp_metric=False))
+    return loggers
+
+
+def build_trainer(config: Config, run_dir: Path, extra_callbacks: Optional[List[pl.Callback]] = None,
+                  **overrides: Any) -> pl.Trainer:
+    """The Lightning ``Trainer`` of a run: the config's trainer section, the
+    default callbacks, CSV (+TensorBoard) logging under ``run_dir``."""
+    kwargs = config.trainer.to_trainer_kwargs()
+    kwargs.update(overrides)
+    callbacks = default_callbacks(config, checkpoint_dir=str(run_dir / "checkpoints")) + list(extra_callbacks or [])
+    if config.callbacks.checkpoint is None:
+        kwargs.setdefault("enable_checkpointing", False)
+    return pl.Trainer(default_root_dir=str(run_dir), callbacks=callbacks, logger=build_loggers(run_dir), **kwargs)
+
+
+def _resume_path(resume: Optional[PathLike], run_dir: Path, overwrite: bool) -> Optional[Path]:
+    last = run_dir / "checkpoints" / "last.ckpt"
+    if resume is None:
+        if last.exists() and not overwrite:
+            raise FileExistsError(
+                f"{run_dir} already holds a training run ({last}); continue it with --resume "
+                f"(resume='last'), start over with --overwrite, or write elsewhere with --out DIR"
+            )
+        if overwrite and (run_dir / "checkpoints").exists():
+            shutil.rmtree(run_dir / "checkpoints")
+        return None
+    path = last if str(resume) == RESUME_LAST else Path(resume)
+    if not path.is_file():
+        raise FileNotFoundError(f"cannot resume: no checkpoint at {path}")
+    return path
+
+
+def _check_resume_matches(path: Path, config: Config) -> None:
+    stored = read_checkpoint(path).get(CONFIG_KEY)
+    if stored is None:
+        return
+    for section in ("model", "data"):
+        if stored.get(section) != config.to_dict()[section]:
+            warnings.warn(
+                f"resuming from {path}, which was trained with a different `{section}` section; "
+                "the weights are loaded into the model of the current config"
+            )
+
+
+def _scalars(metrics: Mapping[str, Any]) -> Dict[str, float]:
+    out: Dict[str, float] = {}
+    for key, value in metrics.items():
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            value = value.item()
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+            out[key] = float(value)
+    return out
+
+
+def train(
+    config: Union[Config, Mapping[str, Any], PathLike, None] = None,
+    *,
+    out: Optional[PathLike] = None,
+    resume: Optional[PathLike] = None,
+    model_module: Optional[PathLike] = None,
+    overwrite: bool = False,
+    test: bool = True,
+    trainer_kwargs: Optional[Dict[str, Any]] = None,
+) -> TrainResult:
+    """Train the configured model and test the best checkpoint.
+
+    - ``config``: a :class:`~dynvision.config.Config`, a dict, a YAML path, or
+      None for the packaged default.
+    - ``out``: the run directory (default ``<output_dir>/<model name>``). It
+      receives ``config.yaml`` (the resolved config), ``checkpoints/``
+      (best + ``last.ckpt``) and ``logs/`` (CSV; TensorBoard under
+      ``tensorboard/`` when installed).
+    - ``resume``: a checkpoint path, or ``"last"`` for ``checkpoints/last.ckpt``
+      in the run directory. Without it, a run directory that already holds a
+      run is an error unless ``overwrite``.
+    - ``model_module``: a Python file with user models to import first; it is
+      recorded in the checkpoints.
+    - ``trainer_kwargs``: extra ``Trainer`` arguments (tests, benchmarks).
+    """
+    config = _as_config(config)
+    run_dir = run_directory(config, out)
+    resume_path = _resume_path(resume, run_dir, overwrite)
+    if resume_path is not None:
+        _check_resume_matches(resume_path, config)
+    config_path = save_config(config, run_dir / "config.yaml")
+
+    pl.seed_everything(config.seed, workers=True, verbose=False)
+    model = build_model(config, model_module)
+    from dynvision.data import DataModule
+
+    datamodule = DataModule(config.data)
+    record = RecordRunConfig(config, model_record(model, model_module))
+    trainer = build_trainer(config, run_dir, extra_callbacks=[record], **(trainer_kwargs or {}))
+    trainer.fit(model, datamodule=datamodule, ckpt_path=str(resume_path) if resume_path else None)
+    metrics = _scalars(trainer.callback_metrics)
+
+    checkpoint = trainer.checkpoint_callback
+    best = Path(checkpoint.best_model_path) if checkpoint is not None and checkpoint.best_model_path else None
+    last = Path(checkpoint.last_model_path) if checkpoint is not None and checkpoint.last_model_path else None
+    if test and trainer.limit_test_batches != 0:
+        results = trainer.test(model, datamodule=datamodule, ckpt_path=str(best) if best else None, verbose=False)
+        for result in results:
+            metrics.update(_scalars(result))
+    log_dir = Path(trainer.log_dir) if trainer.log_dir else None
+    return TrainResult(
+        output_dir=run_dir, config_path=Path(config_path), best_checkpoint=best, last_checkpoint=last,
+        log_dir=log_dir, metrics=metrics, resumed_from=resume_path,
+    )
