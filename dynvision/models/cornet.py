@@ -17,8 +17,9 @@ makes the areas leaky integrators.
 Deviations from the original: the recurrent convolution acts on the area's
 own previous output and is *added* to the feedforward drive, instead of one
 convolution applied to ``input + state``; the normalization follows the
-integration step; the number of GroupNorm groups is ``gcd(32, channels)`` so
-that any channel count works.
+integration step; the number of GroupNorm groups is ``gcd(32, channels // 2)``
+(32 for the default channels, as in the original) so that any channel count
+works.
 """
 from __future__ import annotations
 
@@ -35,7 +36,9 @@ __all__ = ["CorNetRT"]
 
 
 def _group_norm(channels: int) -> nn.GroupNorm:
-    return nn.GroupNorm(math.gcd(32, channels), channels)
+    """GroupNorm(32, channels) as in CORnet for >= 64 channels; fewer groups
+    (at least 2 channels each) for narrower areas."""
+    return nn.GroupNorm(math.gcd(32, max(1, channels // 2)), channels)
 
 
 def _conv_input(in_channels: int, out_channels: int, kernel_size: int, stride: int) -> nn.Sequential:
