@@ -35,6 +35,8 @@ class TrainResult:
     log_dir: Optional[Path]
     metrics: Dict[str, float] = field(default_factory=dict)
     resumed_from: Optional[Path] = None
+    #: the trained model (holding the tested weights: the best checkpoint's)
+    model: Any = field(default=None, repr=False, compare=False)
 
     @property
     def val_accuracy(self) -> Optional[float]:
@@ -172,5 +174,5 @@ def train(
     log_dir = Path(trainer.log_dir) if trainer.log_dir else None
     return TrainResult(
         output_dir=run_dir, config_path=Path(config_path), best_checkpoint=best, last_checkpoint=last,
-        log_dir=log_dir, metrics=metrics, resumed_from=resume_path,
+        log_dir=log_dir, metrics=metrics, resumed_from=resume_path, model=model,
     )
