@@ -36,6 +36,7 @@ from .registry import register_model
 
 __all__ = ["CordsNet"]
 
+
 @register_model
 class CordsNet(LightningBase):
     """CordsNet-R8: 8 continuous-time recurrent conv layers in 4 areas."""
