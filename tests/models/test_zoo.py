@@ -60,12 +60,22 @@ def build(name: str, n_steps: int = 1, **kwargs):
     return get_model(name)(input_dims=(n_steps,) + IMAGE, n_classes=N_CLASSES, **kwargs)
 
 
+def one_step_delays(name: str) -> dict:
+    """Every delay one step of the model's default dt: few steps suffice, and
+    skip and feedback connections take part within them."""
+    from dynvision.models import model_info
+
+    dt = model_info(get_model(name))["defaults"].get("dt", 2.0)
+    return {arg: dt for arg in ("t_feedforward", "t_recurrence", "t_skip", "t_feedback")}
+
+
 @pytest.fixture(scope="module", params=MODEL_NAMES)
 def case(request, test_model_registered):
     """(model, n_steps, image): the model runs long enough for the image to reach its readout."""
     name = request.param
-    n_steps = latency_steps(build(name)) + 2
-    model = build(name, n_steps)
+    delays = one_step_delays(name)
+    n_steps = latency_steps(build(name, **delays)) + 2
+    model = build(name, n_steps, **delays)
     torch.manual_seed(1)
     return model, n_steps, torch.rand(BATCH, *IMAGE)
 
@@ -139,6 +149,15 @@ def test_zoo_defaults_are_consistent(name):
         value = defaults.get(arg)
         if value is not None:
             assert math.isclose(value / dt, round(value / dt)), (arg, value, dt)
+
+
+def test_default_delays_reach_first_area():
+    """With its default (ms) delays DyRCNNx4 still trains its first area."""
+    model = build("DyRCNNx4", 1, channels=(4, 4, 9, 9))
+    n_steps = latency_steps(model) + 2
+    model = build("DyRCNNx4", n_steps, channels=(4, 4, 9, 9))
+    model(torch.rand(BATCH, *IMAGE))[:, -1].sum().backward()
+    assert model.V1.conv.weight.grad.abs().sum() > 0
 
 
 def test_load_state_dict_round_trip(tmp_path):
