@@ -47,6 +47,9 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `dynvision models | head`
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
