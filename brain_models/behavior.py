@@ -73,6 +73,9 @@ class LabelReadout:
         self.labels: Optional[List[Any]] = None
         self.indices: Optional[List[int]] = None
         self.imagenet: Optional[LabelBehavior] = None
+        if isinstance(choice_labels, str) and choice_labels == "imagenet" and n_classes != IMAGENET_CLASSES:
+            raise ValueError(f"{brain_model.identifier}: choice_labels='imagenet' needs a 1000-class ImageNet "
+                             f"classifier; this model has {n_classes} classes (give one label per class instead)")
         if isinstance(choice_labels, str) and choice_labels != "imagenet":
             raise ValueError(f"choice_labels={choice_labels!r}: use 'imagenet' or a list of labels")
         labels = None if isinstance(choice_labels, str) else list(choice_labels)

@@ -106,3 +106,12 @@ def image_paths(tmp_path):
 @pytest.fixture
 def stimulus_set(image_paths):
     return make_stimulus_set(image_paths)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Tiny models run fastest on one thread (no thread hand-offs per small conv)."""
+    saved = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(saved)

@@ -1,0 +1,124 @@
+"""The weights file of a registered model: written slim from a training
+checkpoint, identified by its SHA-1, fetched from a URL with that SHA-1
+checked before the file is used."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any, Dict, Mapping, Optional, Union
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: the checkpoint entries a registered model needs to be rebuilt; the rest
+#: (optimizer and scheduler states, loop and callback states) only resume training
+KEEP_KEYS = ("state_dict", "hyper_parameters", "hparams_name", "pytorch-lightning_version", "epoch", "global_step",
+             "dynvision_config", "dynvision_model")
+#: seconds a weights download may stall before it fails
+DOWNLOAD_TIMEOUT = 60
+
+
+class WeightsError(RuntimeError):
+    """The weights of a registered model cannot be found, fetched, or verified."""
+
+
+def sha1_of(path: PathLike, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def slim_checkpoint(checkpoint: Mapping[str, Any]) -> Dict[str, Any]:
+    """The entries of a training checkpoint that rebuild the model (no optimizer state)."""
+    return {key: checkpoint[key] for key in KEEP_KEYS if key in checkpoint}
+
+
+def write_slim_checkpoint(checkpoint: Mapping[str, Any], path: PathLike) -> Path:
+    import torch
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(slim_checkpoint(checkpoint), path)
+    return path
+
+
+def weights_cache_dir() -> Path:
+    """Downloaded weights live in ``$DYNVISION_HOME/weights/<sha1>/``."""
+    from ..paths import dynvision_home
+
+    return dynvision_home() / "weights"
+
+
+def url_file_name(url: str, default: str) -> str:
+    """The file name at the end of ``url``'s path, or ``default``."""
+    name = Path(urllib.parse.unquote(urllib.parse.urlparse(url).path)).name
+    return name if name and name not in (".", "..") else default
+
+
+def check_url(url: str) -> str:
+    parsed = urllib.parse.urlparse(url)
+    if parsed.scheme not in ("http", "https", "file") or not (parsed.netloc or parsed.scheme == "file"):
+        raise WeightsError(f"weights URL {url!r}: expected an http(s):// URL (or file:// for a local test)")
+    return url
+
+
+def fetch_weights(url: str, sha1: str, file_name: Optional[str] = None, cache_dir: Optional[PathLike] = None,
+                  label: str = "model") -> Path:
+    """The local path of the file at ``url`` whose SHA-1 is ``sha1``.
+
+    A cached copy (``<cache_dir>/<sha1>/<file_name>``) is used when its SHA-1
+    matches; otherwise the file is downloaded next to it, checked, and only
+    then moved in place, so a failed or tampered download never leaves a
+    usable-looking file behind. Without network the error says where to put
+    a copy fetched by other means.
+    """
+    check_url(url)
+    sha1 = sha1.lower()
+    file_name = file_name or url_file_name(url, f"{sha1}.ckpt")
+    folder = Path(cache_dir) if cache_dir is not None else weights_cache_dir()
+    target = folder / sha1 / file_name
+    if target.is_file():
+        if sha1_of(target) == sha1:
+            return target
+        target.unlink()  # a stale or corrupted copy: fetch again
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(prefix=f".{file_name}.", suffix=".part", dir=target.parent)
+    try:
+        try:
+            with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT) as response:
+                shutil.copyfileobj(response, out, 1 << 20)
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            reason = getattr(error, "reason", error)
+            raise WeightsError(
+                f"cannot download the weights of {label} from {url}: {reason}. Without network access, fetch the "
+                f"file elsewhere and put it at {target} (its SHA-1 must be {sha1})") from None
+        actual = sha1_of(partial)
+        if actual != sha1:
+            raise WeightsError(
+                f"the weights of {label} downloaded from {url} have SHA-1 {actual}, but {sha1} was registered: "
+                "the file at the URL is not the one registered (re-upload the registered file, or register again "
+                "with the new one); nothing was kept")
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+    return target
+
+
+def verify_local_weights(path: PathLike, sha1: str, label: str = "model") -> Path:
+    """``path`` if it exists and has SHA-1 ``sha1``, else :class:`WeightsError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"the weights file of {label} is missing: {path}")
+    actual = sha1_of(path)
+    if actual != sha1.lower():
+        raise WeightsError(f"the weights file of {label} ({path}) has SHA-1 {actual}, but {sha1} was registered: "
+                           "the file was changed after registration; register the model again")
+    return path

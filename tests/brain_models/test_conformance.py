@@ -1,0 +1,90 @@
+"""Brain-Score's generic model-plugin tests, run on the adapter.
+
+The test functions of ``brainscore_vision.model_helpers.generic_plugin_tests``
+are called as they are; only ``load_model`` (which would look up a
+registered plugin) and the stimulus files (not shipped in the installed
+package) are replaced.
+"""
+import importlib
+import sys
+import types
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from brain_models import DynVisionBrainModel
+from brainscore_vision.model_interface import BrainModel
+
+from .conftest import TinyNet
+
+pytestmark = [pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning"),
+              pytest.mark.filterwarnings("ignore:'multi_class' was deprecated:FutureWarning")]
+
+
+@pytest.fixture
+def generic(monkeypatch, tmp_path):
+    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
+
+    # the module imports a pytest helper that needs plugin-CI packages (pytest_check) and
+    # only parametrizes `identifier` from the command line: stand in for it
+    helper = types.ModuleType("brainscore_core.plugin_management.generic_plugin_tests_helper")
+    helper.pytest_generate_tests = lambda metafunc: None
+    monkeypatch.setitem(sys.modules, helper.__name__, helper)
+    monkeypatch.delitem(sys.modules, "brainscore_vision.model_helpers.generic_plugin_tests", raising=False)
+    generic_plugin_tests = importlib.import_module("brainscore_vision.model_helpers.generic_plugin_tests")
+
+    rng = np.random.default_rng(0)
+    paths = {}
+    for stimulus_id, name in (("stimid1", "rgb1.jpg"), ("stimid2", "rgb2.jpg"), ("stimid3", "rgb3.png")):
+        paths[stimulus_id] = tmp_path / name
+        Image.fromarray((rng.uniform(size=(64, 48, 3)) * 255).astype(np.uint8)).save(paths[stimulus_id])
+
+    def make_stimulus_set():  # the same set as Brain-Score's, on local files
+        stimuli = StimulusSet({
+            "stimulus_id": ["stimid1", "stimid2", "stimid3"], "object_name": ["rgb", "rgb", "rgb"],
+            "image_label": ["label1", "label1", "label2"], "filename": ["rgb1", "rgb2", "rgb3"]})
+        stimuli.stimulus_paths = dict(paths)
+        stimuli.identifier = "test_look_at_neural_V1.rgb_1_2"
+        return stimuli
+
+    brain_model = DynVisionBrainModel(TinyNet(), identifier="dynvision-tiny")
+    monkeypatch.setattr(generic_plugin_tests, "load_model", lambda identifier: brain_model)
+    monkeypatch.setattr(generic_plugin_tests, "_make_stimulus_set", make_stimulus_set)
+    return generic_plugin_tests, brain_model
+
+
+def test_identifier(generic):
+    module, brain_model = generic
+    module.test_identifier("dynvision-tiny")
+    assert brain_model.identifier == "dynvision-tiny"
+
+
+def test_visual_degrees(generic):
+    module, brain_model = generic
+    module.test_visual_degrees("dynvision-tiny")
+    assert brain_model.visual_degrees() == 8
+
+
+def test_start_task_or_recording(generic):
+    module, brain_model = generic
+    module.test_start_task_or_recording("dynvision-tiny")
+    probe = module.ProbeModel()
+    assert probe.can_start_recording(brain_model) and probe.can_start_task(brain_model)
+    assert probe.can_start_recording_region(brain_model, BrainModel.RecordingTarget.V1)
+    assert not probe.can_start_recording_region(brain_model, BrainModel.RecordingTarget.V2)  # nothing committed
+
+
+def test_look_at_neural_V1(generic):
+    module, brain_model = generic
+    module.test_look_at_neural_V1("dynvision-tiny")  # returns early only if V1 cannot be recorded: it can
+    assert module.ProbeModel().can_start_recording_region(brain_model, BrainModel.RecordingTarget.V1)
+
+
+def test_look_at_behavior_probabilities(generic):
+    module, brain_model = generic
+    module.test_look_at_behavior_probabilities("dynvision-tiny")
+    assert module.ProbeModel().can_start_task_specific(
+        brain_model, task=BrainModel.Task.probabilities, fitting_stimuli=module._make_stimulus_set())
+    with pytest.raises(ValueError, match="fitting_stimuli"):
+        brain_model.start_task(BrainModel.Task.probabilities)
