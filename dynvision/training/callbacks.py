@@ -14,11 +14,24 @@ from .model_io import CONFIG_KEY, MODEL_KEY
 class RecordRunConfig(pl.Callback):
     """Put the resolved run config and the model's class record into every
     checkpoint (``checkpoint["dynvision_config"]``, ``checkpoint["dynvision_model"]``),
-    whichever callback saves it, so that the checkpoint alone rebuilds the model."""
+    whichever callback saves it, so that the checkpoint alone rebuilds the model.
 
-    def __init__(self, config: Config, model_record: Dict[str, Any]):
+    With ``checkpoint_dir``, a ``ModelCheckpoint`` without a ``dirpath`` of its
+    own (e.g. one returned by a model's ``configure_callbacks``) saves there
+    too instead of under the logger's version folder.
+    """
+
+    def __init__(self, config: Config, model_record: Dict[str, Any], checkpoint_dir: Optional[str] = None):
         self.config = config.to_dict()
         self.model_record = dict(model_record)
+        self.checkpoint_dir = checkpoint_dir
+
+    def setup(self, trainer: pl.Trainer, pl_module: pl.LightningModule, stage: str) -> None:
+        # runs before ModelCheckpoint.setup (Lightning orders checkpoint callbacks last)
+        if self.checkpoint_dir is not None:
+            for callback in trainer.checkpoint_callbacks:
+                if getattr(callback, "dirpath", "") is None:
+                    callback.dirpath = self.checkpoint_dir
 
     def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: Dict[str, Any]) -> None:
         checkpoint[CONFIG_KEY] = self.config

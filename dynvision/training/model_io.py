@@ -137,7 +137,12 @@ def build_model(config: Config, model_module: Optional[Union[str, os.PathLike]] 
             f"{cls.__qualname__}.__init__ does not pass {unknown} on to LightningBase; "
             "give it **kwargs and call super().__init__(**kwargs)"
         )
-    return cls(**kwargs)
+    model = cls(**kwargs)
+    if config.optimizer.param_groups:  # a group that matches nothing is a typo: fail now, naming it
+        from dynvision.config.builders import build_param_groups
+
+        build_param_groups(model.named_parameters(), config.optimizer)
+    return model
 
 
 def model_record(model, model_module: Optional[Union[str, os.PathLike]] = None) -> Dict[str, Any]:

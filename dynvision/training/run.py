@@ -159,7 +159,7 @@ def train(
     from dynvision.data import DataModule
 
     datamodule = DataModule(config.data)
-    record = RecordRunConfig(config, model_record(model, model_module))
+    record = RecordRunConfig(config, model_record(model, model_module), checkpoint_dir=str(run_dir / "checkpoints"))
     trainer = build_trainer(config, run_dir, extra_callbacks=[record], **(trainer_kwargs or {}))
     trainer.fit(model, datamodule=datamodule, ckpt_path=str(resume_path) if resume_path else None)
     metrics = _scalars(trainer.callback_metrics)

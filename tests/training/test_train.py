@@ -237,3 +237,10 @@ def test_user_model_module_and_configure_callbacks(tmp_path):
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.split()[-2:] == ["TinyUserNet", "2"]
+
+
+def test_param_group_matching_nothing_is_an_error():
+    from dynvision.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"param_groups\[0\].match"):
+        build_model(tiny_config('optimizer.param_groups=[{match: "recurent", lr: 0.0001}]'))
