@@ -1,0 +1,295 @@
+"""``register``: a training checkpoint -> a Brain-Score model plugin folder
+``<out>/models/<plugin>/`` that rebuilds exactly that trained model."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+
+from . import templates
+from .identifiers import plugin_name_for, validate_identifier, validate_plugin_name
+from .runtime import COMMITMENT_FILE, FORMAT, REGION_LAYER_MAP_DIR
+from .weights import check_url, sha1_of, url_file_name, write_slim_checkpoint
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: where ``register`` writes when no ``out`` is given
+DEFAULT_OUT = "brainscore-submission"
+#: local weights larger than this are better uploaded and registered by URL
+LARGE_WEIGHTS_BYTES = 50 * 2 ** 20
+#: folder under ``out`` receiving the weights file to upload when registering by URL
+UPLOAD_DIR = "upload"
+
+
+@dataclass
+class RegisteredPlugin:
+    """What :func:`register` wrote."""
+
+    identifier: str
+    plugin_name: str
+    root: Path                      #: the submission folder: holds ``models/<plugin>/``
+    plugin_dir: Path                #: ``root/models/<plugin>``
+    files: List[Path]               #: every file of the plugin, relative to ``plugin_dir``
+    weights_file: Path              #: inside the plugin, or (``weights_url``) the file to upload there
+    weights_sha1: str
+    weights_url: Optional[str] = None
+    zip_path: Optional[Path] = None
+    notes: List[str] = field(default_factory=list)
+
+
+def _version(distribution: str) -> Optional[str]:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def _requirements(extra: Optional[Sequence[str]]) -> List[str]:
+    """``dynvision==<this version>`` unless a given requirement names dynvision, then the given ones."""
+    from dynvision import __version__
+
+    lines = [str(line).strip() for line in (extra or []) if str(line).strip()]
+    names_dynvision = any(line.lower().replace("_", "-").startswith("dynvision") for line in lines)
+    return lines if names_dynvision else [f"dynvision=={__version__}", *lines]
+
+
+def load_region_layer_map(value: Union[None, PathLike, Mapping[str, Any]]) -> Dict[str, Any]:
+    """A ``{region: layer}`` mapping, or a JSON file holding one (also the
+    ``{"region_layer_map": {...}}`` files :func:`brain_models.select_layer` stores)."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    with open(value, encoding="utf-8") as handle:
+        data = json.load(handle)
+    if isinstance(data, Mapping) and isinstance(data.get("region_layer_map"), Mapping):
+        data = data["region_layer_map"]
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{value}: expected a JSON object {{region: layer}}")
+    return dict(data)
+
+
+def _check_model_name(requested: Optional[str], record: Mapping[str, Any], path: Path) -> None:
+    if not requested:
+        return
+    class_path = str(record.get("class_path") or "")
+    names = {record.get("name"), class_path, class_path.rpartition(":")[2]}
+    if requested not in names:
+        raise ValueError(f"checkpoint {path} holds a {record.get('name')} ({class_path}), not {requested}: "
+                         "pass the model the checkpoint was trained as, or the right checkpoint")
+
+
+def _json(path: Path, data: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=False)
+        handle.write("\n")
+
+
+def register(
+    checkpoint: PathLike,
+    identifier: str,
+    out: PathLike = DEFAULT_OUT,
+    model: Optional[str] = None,
+    *,
+    weights_url: Optional[str] = None,
+    plugin_name: Optional[str] = None,
+    region_layer_map: Union[None, PathLike, Mapping[str, Any]] = None,
+    visual_degrees: float = 8,
+    t_presentation: Optional[float] = 100.0,
+    latency: float = 0.0,
+    readout_time: Optional[float] = None,
+    readout_window: Optional[float] = None,
+    mean: Optional[Sequence[float]] = None,
+    std: Optional[Sequence[float]] = None,
+    reduction: str = "pool",
+    max_features: int = 1000,
+    seed: int = 0,
+    behavioral_readout_layer: Optional[str] = None,
+    requirements: Optional[Sequence[str]] = None,
+    bibtex: str = "",
+    model_module: Optional[PathLike] = None,
+    overwrite: bool = False,
+    make_zip: bool = False,
+    check_registry: bool = True,
+) -> RegisteredPlugin:
+    """Write the Brain-Score plugin ``<out>/models/<plugin>/`` for the model in ``checkpoint``.
+
+    The plugin rebuilds the exact trained model: its class and constructor
+    arguments and the resolved training config come from the checkpoint; its
+    weights are a slim copy of the checkpoint (no optimizer state), stored in
+    the plugin (``weights/``), or -- with ``weights_url`` -- written to
+    ``<out>/upload/`` for you to upload to that URL and fetched from there
+    (SHA-1 checked) when Brain-Score loads the model. The region->layer map
+    (the model's declared map, updated by ``region_layer_map``) and the time
+    mapping (dt, presentation time, latency, readout), visual degrees,
+    normalization and feature reduction are committed as JSON. ``model``, if
+    given, must be the model the checkpoint holds. Nothing is left behind
+    when a step fails.
+    """
+    from dynvision.training import CONFIG_KEY, MODEL_KEY, load_checkpoint
+    from dynvision.training.model_io import read_checkpoint
+
+    from ..adapter import DynVisionBrainModel, weights_hash
+    from ..checkpoint import _normalization
+
+    validate_identifier(identifier, check_registry=check_registry)
+    plugin_name = validate_plugin_name(plugin_name or plugin_name_for(identifier), check_installed=check_registry)
+    if weights_url is not None:
+        check_url(weights_url)
+    checkpoint = Path(checkpoint)
+    root = Path(out)
+    plugin_dir = root / "models" / plugin_name
+    if plugin_dir.exists() and not overwrite:
+        raise FileExistsError(f"{plugin_dir} already exists; pass --overwrite to replace it, or --out another folder")
+
+    stored = read_checkpoint(checkpoint)
+    missing = [key for key in (MODEL_KEY, CONFIG_KEY) if key not in stored]
+    if missing:
+        raise ValueError(f"checkpoint {checkpoint} has no {' / '.join(repr(k) for k in missing)} entry: it was not "
+                         "written by `dynvision train`, so it cannot rebuild its model alone")
+    record = dict(stored[MODEL_KEY])
+    config = stored[CONFIG_KEY]
+    _check_model_name(model, record, checkpoint)
+    trained = load_checkpoint(checkpoint, model_module=model_module)
+    default_mean, default_std = _normalization(config)
+    brain_model = DynVisionBrainModel(
+        trained, identifier=identifier, visual_degrees=visual_degrees,
+        region_layer_map=load_region_layer_map(region_layer_map), t_presentation=t_presentation, latency=latency,
+        readout_time=readout_time, readout_window=readout_window,
+        mean=default_mean if mean is None else mean, std=default_std if std is None else std,
+        reduction=reduction, max_features=max_features, seed=seed,
+        behavioral_readout_layer=behavioral_readout_layer)
+    committed = {region: brain_model.region_layer_map[region] for region in sorted(brain_model.region_layer_map)}
+    for region in committed:  # every committed layer must be recordable
+        brain_model.start_recording(region, time_bins=[(0, brain_model.dt)])
+    if behavioral_readout_layer is not None and behavioral_readout_layer not in brain_model.available_layers():
+        raise ValueError(f"behavioral_readout_layer {behavioral_readout_layer!r} is not a layer of the model; "
+                         f"layers: {', '.join(brain_model.available_layers())}")
+    notes: List[str] = []
+    if not committed:
+        notes.append("no region->layer map is committed (the model declares none and none was given): Brain-Score "
+                     "can score only its behaviour; commit layers with --region REGION=LAYER")
+
+    module_file = record.get("module_file")
+    user_module = Path(model_module) if model_module else (Path(module_file) if module_file else None)
+    user_module_rel = f"user_models/{user_module.name}" if user_module else None
+    if user_module is not None:
+        notes.append(f"the model class comes from your file {user_module}; it is copied into the plugin as "
+                     f"{user_module_rel} (files it imports are not: keep the model in one file)")
+
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "models").mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{plugin_name}.", dir=root / "models"))
+    upload_tmp: Optional[Path] = None
+    try:
+        slim = dict(stored)
+        slim[MODEL_KEY] = {**record, "module_file": user_module_rel}
+        if user_module is not None:
+            target = staging / user_module_rel
+            target.parent.mkdir(parents=True)
+            shutil.copy2(user_module, target)
+        if weights_url is None:
+            weights_rel = f"weights/{plugin_name}.ckpt"
+            weights_file_tmp = write_slim_checkpoint(slim, staging / weights_rel)
+            file_name = Path(weights_rel).name
+        else:
+            weights_rel = None
+            file_name = url_file_name(weights_url, f"{plugin_name}.ckpt")
+            (root / UPLOAD_DIR).mkdir(exist_ok=True)
+            upload_tmp = root / UPLOAD_DIR / f".{file_name}.part"
+            weights_file_tmp = write_slim_checkpoint(slim, upload_tmp)
+        weights_sha1 = sha1_of(weights_file_tmp)
+        size = weights_file_tmp.stat().st_size
+        if weights_url is None and size > LARGE_WEIGHTS_BYTES:
+            warnings.warn(f"the weights of {identifier} take {size / 2 ** 20:.0f} MB inside the plugin; large files "
+                          "are better uploaded and registered with --weights-url", stacklevel=2)
+
+        n_timesteps = int(trained.input_dims[0])
+        _, channels, height, width = (int(d) for d in trained.input_dims)
+        commitment = {
+            "format": FORMAT,
+            "identifier": identifier,
+            "plugin": plugin_name,
+            "model": {
+                "name": record.get("name"),
+                "class_path": record.get("class_path"),
+                "module_file": user_module_rel,
+                "n_parameters": int(sum(p.numel() for p in trained.parameters())),
+            },
+            "weights": {
+                "file": weights_rel,
+                "url": weights_url,
+                "file_name": file_name,
+                "sha1": weights_sha1,
+                "size_bytes": size,
+                "params_sha256": weights_hash(trained, 64),
+            },
+            "time": {
+                "dt_ms": brain_model.dt,
+                "n_timesteps": n_timesteps,
+                "step_end_ms": "(k + 1) * dt_ms for 0-based step k, from stimulus onset",
+                "t_presentation_ms": brain_model.t_presentation,
+                "latency_ms": brain_model.latency,
+                "readout_time_ms": brain_model.readout_time,
+                "readout_window_ms": brain_model.readout_window,
+                "time_bins": "each requested bin is the mean of the steps ending inside it (model time = "
+                             "recorded time - latency); image shown for t_presentation_ms, then blank",
+            },
+            "visual_degrees": float(brain_model.visual_degrees()),
+            "input": {"channels": channels, "height": height, "width": width,
+                      "mean": list(brain_model.loader.mean), "std": list(brain_model.loader.std)},
+            "features": {"reduction": reduction, "max_features": int(max_features), "seed": int(seed)},
+            "behavioral_readout_layer": behavioral_readout_layer,
+            "squeeze_single_bin": True,
+            "config": config,
+            "source": {
+                "checkpoint": checkpoint.name,
+                "checkpoint_sha1": sha1_of(checkpoint),
+                "epoch": stored.get("epoch"),
+                "global_step": stored.get("global_step"),
+            },
+            "versions": {name: _version(name) for name in
+                         ("dynvision", "torch", "pytorch-lightning", "brainscore-vision")},
+        }
+        _json(staging / COMMITMENT_FILE, commitment)
+        _json(staging / REGION_LAYER_MAP_DIR / f"{identifier}.json", committed)
+        (staging / "requirements.txt").write_text("\n".join(_requirements(requirements)) + "\n", encoding="utf-8")
+        fill = dict(identifier=identifier, plugin=plugin_name, model_name=record.get("name"),
+                    dynvision_version=commitment["versions"]["dynvision"],
+                    weights_note=weights_rel if weights_url is None else f"{weights_url} (SHA-1 {weights_sha1})")
+        (staging / "__init__.py").write_text(templates.INIT.format(**fill), encoding="utf-8")
+        (staging / "model.py").write_text(templates.MODEL.format(bibtex=bibtex or ""), encoding="utf-8")
+        (staging / "test.py").write_text(templates.TEST.format(**fill), encoding="utf-8")
+
+        if plugin_dir.exists():
+            shutil.rmtree(plugin_dir)
+        os.replace(staging, plugin_dir)
+        if weights_url is None:
+            weights_file = plugin_dir / weights_rel
+        else:
+            weights_file = root / UPLOAD_DIR / file_name
+            os.replace(upload_tmp, weights_file)
+            notes.append(f"upload {weights_file} to {weights_url} (SHA-1 {weights_sha1}); the plugin downloads it "
+                         "from there and refuses any other file")
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+        if upload_tmp is not None and upload_tmp.exists():
+            upload_tmp.unlink()
+
+    files = sorted(p.relative_to(plugin_dir) for p in plugin_dir.rglob("*") if p.is_file())
+    result = RegisteredPlugin(identifier=identifier, plugin_name=plugin_name, root=root, plugin_dir=plugin_dir,
+                              files=files, weights_file=weights_file, weights_sha1=weights_sha1,
+                              weights_url=weights_url, notes=notes)
+    if make_zip:
+        from .archive import make_zip as _make_zip
+
+        result.zip_path = _make_zip(plugin_dir)
+    return result

@@ -1,0 +1,119 @@
+"""``dynvision register``: a trained checkpoint as a Brain-Score model plugin (and upload zip)."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Dict, List
+
+DEFAULT_OUT = "brainscore-submission"  # = brain_models.submission.DEFAULT_OUT (not imported: keeps --help fast)
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "register",
+        help="turn a trained checkpoint into a Brain-Score model plugin (and the upload zip)",
+        description=(
+            "Write the Brain-Score plugin OUT/models/<plugin>/ that rebuilds exactly the model in CKPT "
+            "(architecture and config from the checkpoint, weights inside the plugin or fetched from "
+            "--weights-url with a SHA-1 check), commits its region->layer map and time mapping as JSON, "
+            "requires dynvision, and carries a test.py running Brain-Score's generic plugin checks. "
+            "With --zip, also write OUT/<plugin>.zip, the archive to upload on brain-score.org."
+        ),
+        epilog=(
+            "example: dynvision register DyRCNNx4 --checkpoint runs/DyRCNNx4/checkpoints/last.ckpt "
+            "--identifier DyRCNNx4-digits-run1 --zip"
+        ),
+    )
+    parser.add_argument("model", nargs="?", metavar="MODEL",
+                        help="the registered model name the checkpoint was trained as (checked against it)")
+    parser.add_argument("--checkpoint", required=True, metavar="PATH", help="checkpoint written by dynvision train")
+    parser.add_argument("--identifier", required=True, metavar="ID",
+                        help="the Brain-Score model identifier: letters, digits, '.', '_', '-'; must be new")
+    parser.add_argument("--weights-url", metavar="URL",
+                        help="host the weights here instead of inside the plugin: the file to upload is written "
+                             "to OUT/upload/ and the plugin downloads it and checks its SHA-1")
+    parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
+                        help=f"submission folder receiving models/<plugin>/ (default: ./{DEFAULT_OUT})")
+    parser.add_argument("--zip", action="store_true", help="also write the upload archive OUT/<plugin>.zip")
+    parser.add_argument("--plugin-name", metavar="NAME",
+                        help="plugin folder name (default: the identifier with '.' and '-' as '_')")
+    parser.add_argument("--region", dest="regions", action="append", default=[], metavar="REGION=LAYER",
+                        help="commit LAYER (comma-separated for several) to REGION, overriding the model's "
+                             "declared map (repeatable), e.g. --region IT=V4")
+    parser.add_argument("--region-map", metavar="FILE",
+                        help="JSON {region: layer} to commit (also the region_layer_map.json files that "
+                             "layer selection stores); --region entries override it")
+    parser.add_argument("--visual-degrees", type=float, default=8.0, metavar="DEG",
+                        help="degrees of visual angle the model's input spans (default: 8)")
+    parser.add_argument("--t-presentation", type=float, default=100.0, metavar="MS",
+                        help="ms the image is shown from onset, blank afterwards (default: 100)")
+    parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
+                        help="ms by which the model lags the recordings (default: 0)")
+    parser.add_argument("--requirement", dest="requirements", action="append", default=[], metavar="SPEC",
+                        help="extra line for requirements.txt (repeatable); one naming dynvision (e.g. "
+                             "'dynvision @ git+https://...') replaces the default dynvision==<this version>")
+    parser.add_argument("--bibtex", metavar="FILE", help="BibTeX entry of the model's paper")
+    parser.add_argument("--model-module", metavar="FILE", help="Python file defining your own model class")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing OUT/models/<plugin>/")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def parse_regions(entries: List[str]) -> Dict[str, object]:
+    regions: Dict[str, object] = {}
+    for entry in entries:
+        region, sep, layers = entry.partition("=")
+        names = [name.strip() for name in layers.split(",") if name.strip()]
+        if not sep or not region.strip() or not names:
+            raise ValueError(f"--region {entry!r}: expected REGION=LAYER (e.g. V4=V4, or IT=V4,IT)")
+        regions[region.strip()] = names[0] if len(names) == 1 else names
+    return regions
+
+
+def run(args: argparse.Namespace) -> int:
+    def fail(message: object) -> int:
+        print(f"dynvision register: error: {message}", file=sys.stderr)
+        return 2
+
+    try:
+        regions = parse_regions(args.regions)
+        bibtex = ""
+        if args.bibtex:
+            with open(args.bibtex, encoding="utf-8") as handle:
+                bibtex = handle.read()
+    except (ValueError, OSError) as error:
+        return fail(error)
+
+    from brain_models.submission import IdentifierError, register
+    from brain_models.submission.writer import load_region_layer_map
+    from brain_models.submission.weights import WeightsError
+    from dynvision.config import ConfigError
+    from dynvision.registry import UnknownNameError
+
+    try:
+        region_map = load_region_layer_map(args.region_map) if args.region_map else {}
+        region_map.update(regions)
+        plugin = register(
+            args.checkpoint, args.identifier, out=args.out, model=args.model, weights_url=args.weights_url,
+            plugin_name=args.plugin_name, region_layer_map=region_map or None, visual_degrees=args.visual_degrees,
+            t_presentation=args.t_presentation, latency=args.latency, requirements=args.requirements,
+            bibtex=bibtex, model_module=args.model_module, overwrite=args.overwrite, make_zip=args.zip,
+        )
+    except (IdentifierError, WeightsError, ConfigError, UnknownNameError, FileExistsError, FileNotFoundError,
+            LookupError, ValueError, TypeError, OSError) as error:
+        return fail(error)
+
+    print(f"identifier:  {plugin.identifier}")
+    print(f"plugin:      {plugin.plugin_dir}")
+    for name in plugin.files:
+        print(f"  {name}")
+    where = plugin.weights_url or "inside the plugin"
+    print(f"weights:     {where} (SHA-1 {plugin.weights_sha1})")
+    if plugin.zip_path:
+        print(f"upload zip:  {plugin.zip_path}")
+    for note in plugin.notes:
+        print(f"note: {note}")
+    print("next: copy the plugin into brainscore_vision/models/ of a Brain-Score checkout and run\n"
+          f"  BS_INSTALL_DEPENDENCIES=no pytest brainscore_vision/models/{plugin.plugin_name}/test.py\n"
+          "then upload the zip on brain-score.org (or open a pull request with the plugin folder)")
+    return 0
