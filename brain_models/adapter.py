@@ -232,14 +232,19 @@ class DynVisionBrainModel(BrainModel):
             raise ValueError(f"layer recorded twice in {layer_regions}")
         reducers = self._reducers_for(layers)
         paths, ids, index = stimuli.unique_paths()
-        blocks: Dict[str, List[np.ndarray]] = {layer: [] for layer in layers}
+        widths = [reducers[layer].n_features for layer in layers]
+        offsets = np.concatenate([[0], np.cumsum(widths)])
+        # filled batch by batch: the only full-size array (unique images x features x bins)
+        values = np.empty((len(paths), int(offsets[-1]), len(plan.bins)), dtype=np.float32)
         for start in range(0, len(paths), self.batch_size):
-            images = self.loader.load_batch(paths[start:start + self.batch_size], ids[start:start + self.batch_size])
+            stop = start + self.batch_size
+            images = self.loader.load_batch(paths[start:stop], ids[start:stop])
             sums = run_binned(self.model, images.to(self.device), plan, layers, reducers, self.max_segment_steps)
-            for layer in layers:
-                blocks[layer].append(sums[layer].float().cpu().numpy())
-        per_layer = [np.concatenate(blocks[layer], axis=0) for layer in layers]  # (n_unique, n_bins, F)
-        values = np.concatenate(per_layer, axis=2)[index].transpose(0, 2, 1)  # presentation x neuroid x time_bin
+            for layer, lo, hi in zip(layers, offsets[:-1], offsets[1:]):
+                values[start:stop, lo:hi, :] = sums[layer].transpose(1, 2).float().cpu().numpy()
+            del sums, images
+        if len(paths) != len(stimuli) or (index != np.arange(len(index))).any():
+            values = values[index]  # repeated stimuli share one run
         neuroid: Dict[str, List[Any]] = {k: [] for k in ("neuroid_id", "neuroid_num", "layer", "region",
                                                          "channel", "channel_x", "channel_y")}
         for layer, region in layer_regions:
@@ -255,7 +260,7 @@ class DynVisionBrainModel(BrainModel):
         coords.update({name: ("neuroid", np.asarray(column)) for name, column in neuroid.items()})
         coords["time_bin_start"] = ("time_bin", [_coord_value(s) for s, _ in plan.bins])
         coords["time_bin_end"] = ("time_bin", [_coord_value(e) for _, e in plan.bins])
-        assembly = NeuroidAssembly(values.astype(np.float32), coords=coords,
+        assembly = NeuroidAssembly(values, coords=coords,
                                    dims=["presentation", "neuroid", "time_bin"])
         assembly.attrs["model_identifier"] = self.identifier
         assembly.attrs["dt"] = self.dt
