@@ -43,6 +43,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     init = actions.add_parser("init", help="write a Snakefile (including the packaged one) and config.yaml to DIR")
     init.add_argument("directory", nargs="?", default=".", metavar="DIR")
     init.add_argument("--force", action="store_true", help="overwrite existing files")
+    install = actions.add_parser("install-checkpoint", help=argparse.SUPPRESS)  # used by the train rule
+    install.add_argument("run_dir", metavar="RUN_DIR")
+    install.add_argument("dest", metavar="DEST")
     parser.set_defaults(run=run_command, workflow_parser=parser)
     return parser
 
@@ -97,6 +100,15 @@ def run_command(args: argparse.Namespace) -> int:
                 return 2
         else:
             print(DEFAULT_CONFIG if args.config else SNAKEFILE)
+        return 0
+    if action == "install-checkpoint":
+        from dynvision.workflow.checkpoints import install_checkpoint
+
+        try:
+            print(install_checkpoint(args.run_dir, args.dest))
+        except FileNotFoundError as error:
+            print(f"dynvision workflow install-checkpoint: error: {error}", file=sys.stderr)
+            return 2
         return 0
     if action == "init":
         return _init(Path(args.directory), args.force)

@@ -14,9 +14,18 @@ from .registry import get_protocol, list_protocols, register_protocol
 from .registry import protocols as PROTOCOLS
 from . import protocols as _standard  # noqa: F401  (registers the standard protocols)
 from .protocols import Contrast, Duration, Interval, Noise, Response
-from .runner import ExperimentResult, run_experiment
 from .schedule import ScheduleError, ms_to_steps, presence
-from .stimuli import dataset_images
+
+_LAZY = {"ExperimentResult": "runner", "run_experiment": "runner", "dataset_images": "stimuli"}
+
+
+def __getattr__(name: str):
+    # running needs torch and the model library; naming and planning do not
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "Contrast", "Duration", "ExperimentResult", "Interval", "Noise", "Protocol", "Response", "ScheduleError",

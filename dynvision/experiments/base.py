@@ -8,10 +8,11 @@ between presentations is 0, exactly as the model's own blank frames.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, ClassVar, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Optional, Sequence
 
-import pandas as pd
-import torch
+if TYPE_CHECKING:  # imported on use: the workflow reads protocol parameters without them
+    import pandas as pd
+    import torch
 
 from .schedule import Window, presence
 
@@ -46,12 +47,12 @@ class Protocol:
         """Multiplier of the image while it is on (contrast)."""
         return 1.0
 
-    def perturb(self, frames: torch.Tensor, images: torch.Tensor, value: float,
-                generator: Optional[torch.Generator]) -> torch.Tensor:
+    def perturb(self, frames: "torch.Tensor", images: "torch.Tensor", value: float,
+                generator: Optional["torch.Generator"]) -> "torch.Tensor":
         """Change the built frames (e.g. add noise); default: none."""
         return frames
 
-    def summarize(self, summary: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
+    def summarize(self, summary: "pd.DataFrame", responses: "pd.DataFrame") -> "pd.DataFrame":
         """Add protocol-specific columns to the per-condition summary."""
         return summary
 
@@ -60,7 +61,7 @@ class Protocol:
         """Onset of the first presentation (peak latencies are measured from it)."""
         return min(onset for onset, _ in self.windows(value))
 
-    def mask(self, value: float, dt: float) -> torch.Tensor:
+    def mask(self, value: float, dt: float) -> "torch.Tensor":
         """``(T,)`` per-step stimulus gain of one condition."""
         return presence(self.windows(value), self.length_ms(), dt, where=f"experiment {self.name!r}") * self.gain(value)
 
@@ -69,8 +70,8 @@ class Protocol:
         for value in self.conditions():
             self.mask(value, dt)
 
-    def frames(self, images: torch.Tensor, value: float, dt: float,
-               generator: Optional[torch.Generator] = None) -> torch.Tensor:
+    def frames(self, images: "torch.Tensor", value: float, dt: float,
+               generator: Optional["torch.Generator"] = None) -> "torch.Tensor":
         """The input sequence ``(B, T, C, H, W)`` of one condition."""
         if images.dim() != 4:
             raise ValueError(f"experiment {self.name!r}: expected images (B, C, H, W), got {tuple(images.shape)}")

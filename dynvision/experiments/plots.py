@@ -46,7 +46,7 @@ def plot_timecourses(responses: pd.DataFrame, path: Path, metadata: Mapping[str,
         ax.set_xlabel("time (ms)")
     axes[0][0].set_ylabel("mean response")
     axes[0][-1].legend(title=_label(metadata), fontsize="small", frameon=False)
-    fig.suptitle(f"{metadata.get('experiment', '')}: response time courses")
+    fig.suptitle(f"{metadata.get('experiment', '')}: response time courses", y=1.04)
     return _save(fig, path)
 
 

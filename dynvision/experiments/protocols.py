@@ -19,9 +19,11 @@ import dataclasses
 import math
 from typing import List, Optional
 
-import numpy as np
-import pandas as pd
-import torch
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import torch
 
 from .base import Protocol
 from .registry import register_protocol
@@ -141,7 +143,9 @@ class Interval(Protocol):
         second_onset = first[1] + value
         return [first, (second_onset, second_onset + self.duration_ms)]
 
-    def summarize(self, summary: pd.DataFrame, responses: pd.DataFrame) -> pd.DataFrame:
+    def summarize(self, summary: pd.DataFrame, responses: "pd.DataFrame") -> "pd.DataFrame":
+        import pandas as pd
+
         rows = []
         for (value, layer), group in responses.groupby(["condition", "layer"], sort=False):
             t = group["time_ms"].to_numpy()
@@ -183,10 +187,12 @@ class Noise(Protocol):
     def windows(self, value: float) -> List[Window]:
         return [(self.onset_ms, self.onset_ms + self.duration_ms)]
 
-    def perturb(self, frames: torch.Tensor, images: torch.Tensor, value: float,
-                generator: Optional[torch.Generator]) -> torch.Tensor:
+    def perturb(self, frames: "torch.Tensor", images: "torch.Tensor", value: float,
+                generator: Optional["torch.Generator"]) -> "torch.Tensor":
         if math.isinf(value):
             return frames
+        import torch
+
         std = images.flatten(1).std(dim=1).view(-1, 1, 1, 1, 1) / float(value)
         noise = torch.randn(frames.shape, generator=generator, dtype=frames.dtype, device="cpu").to(frames.device)
         return frames + std * noise

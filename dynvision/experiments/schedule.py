@@ -10,9 +10,10 @@ rounding would silently change what the model sees.
 from __future__ import annotations
 
 import math
-from typing import Sequence, Tuple
+from typing import TYPE_CHECKING, Sequence, Tuple
 
-import torch
+if TYPE_CHECKING:  # torch is imported on use: the workflow plans without it
+    import torch
 
 _TOLERANCE = 1e-6
 
@@ -39,8 +40,10 @@ def ms_to_steps(t_ms: float, dt: float, name: str, where: str = "schedule") -> i
     return steps
 
 
-def presence(windows: Sequence[Window], total_ms: float, dt: float, where: str = "schedule") -> torch.Tensor:
+def presence(windows: Sequence[Window], total_ms: float, dt: float, where: str = "schedule") -> "torch.Tensor":
     """A ``(T,)`` float mask: 1 on the steps inside any window, else 0."""
+    import torch
+
     n_steps = ms_to_steps(total_ms, dt, "total_ms", where)
     if n_steps < 1:
         raise ScheduleError(f"{where}: total_ms={total_ms:g} ms is shorter than one step of dt={dt:g} ms")

@@ -1,0 +1,18 @@
+"""A tiny user model for the workflow tests (loaded with model_module)."""
+from dynvision.model_components import LightningBase, RecurrentConnectedConv2d
+
+
+class TinyNet(LightningBase):
+    """One 4-channel area on 8x8 grey digits."""
+
+    def __init__(self, recurrence_type: str = "self", **kwargs):
+        kwargs.setdefault("input_dims", (4, 1, 8, 8))
+        super().__init__(**kwargs)
+        self.recurrence_type = recurrence_type
+
+    def _define_architecture(self):
+        self.V1 = RecurrentConnectedConv2d(self.n_channels, 4, kernel_size=3, recurrence_type=self.recurrence_type)
+
+
+class MyModel(TinyNet):
+    """The spec's ``MyModel``: a user model by that name."""
