@@ -1,0 +1,206 @@
+"""The layout of a user's data set, and its validation (xarray and pandas only).
+
+::
+
+    my_data/
+      assembly.nc        the responses: a NeuroidAssembly saved as netCDF (any file name)
+      assembly.csv       the stimuli: <assembly stem>.csv, or stimuli.csv
+      images/            the image files the CSV names
+
+``assembly.nc`` holds one data variable (the responses) with dims
+``presentation x neuroid`` or ``presentation x neuroid x time_bin`` and the
+coordinates
+
+=================  ===============  =====================================================
+coordinate         dim              meaning
+=================  ===============  =====================================================
+``stimulus_id``    presentation     which image was shown (matches the CSV)
+``repetition``     presentation     0, 1, 2, ... : the trial's repeat of that image
+``neuroid_id``     neuroid          unique id of each recorded unit
+``region``         neuroid          brain region (one per file: ``V1``, ``V2``, ``V4``, ``IT``)
+``time_bin_start`` time_bin         ms after stimulus onset (scalar if there is no time_bin dim)
+``time_bin_end``   time_bin         ms after stimulus onset (scalar if there is no time_bin dim)
+=================  ===============  =====================================================
+
+Attributes (all optional): ``visual_degrees`` (how many degrees of visual
+angle the images spanned; default 8), ``identifier`` (a name; default the
+file stem), ``stimulus_csv`` and ``image_dir`` (paths relative to the
+``.nc`` file, overriding the defaults above).
+
+The CSV needs the columns ``stimulus_id`` and ``filename`` (relative to the
+image folder); any other column (``object_name``, ``category``, ...) is kept
+as stimulus metadata. Every ``stimulus_id`` of the assembly must be in the CSV
+and every file it names must exist.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+DEFAULT_VISUAL_DEGREES = 8.0
+REQUIRED = {
+    "presentation": ("stimulus_id", "repetition"),
+    "neuroid": ("neuroid_id", "region"),
+    "time_bin": ("time_bin_start", "time_bin_end"),
+}
+CSV_COLUMNS = ("stimulus_id", "filename")
+
+
+class UserDataError(ValueError):
+    """A user's data set does not follow the layout; the message names what is missing."""
+
+
+@dataclass(frozen=True)
+class UserFiles:
+    nc: Path
+    csv: Path
+    image_dir: Path
+
+
+def locate(path: Path, attrs: Optional[dict] = None) -> UserFiles:
+    """The three parts of a data set, checked to exist (``attrs``: the netCDF's, if read already)."""
+    nc = Path(path).expanduser()
+    if not nc.is_file():
+        raise UserDataError(f"benchmark data file {nc} does not exist")
+    if attrs is None:
+        attrs = _read_attrs(nc)
+    if attrs.get("stimulus_csv"):
+        csv = nc.parent / str(attrs["stimulus_csv"])
+        candidates = [csv]
+    else:
+        candidates = [nc.with_suffix(".csv"), nc.parent / "stimuli.csv"]
+        csv = next((c for c in candidates if c.is_file()), candidates[0])
+    if not csv.is_file():
+        raise UserDataError(f"{nc}: stimulus CSV not found; looked for "
+                            f"{' and '.join(str(c) for c in candidates)} (columns: {', '.join(CSV_COLUMNS)}, ...)")
+    image_dir = nc.parent / str(attrs.get("image_dir") or "images")
+    if not image_dir.is_dir():
+        raise UserDataError(f"{nc}: image folder {image_dir} not found (the files named in {csv.name}'s "
+                            "'filename' column go there; set the netCDF attribute image_dir to use another folder)")
+    return UserFiles(nc, csv, image_dir)
+
+
+def _read_attrs(nc: Path) -> dict:
+    import xarray as xr
+
+    try:
+        with xr.open_dataset(nc) as dataset:
+            return dict(dataset.attrs) | _single_variable_attrs(dataset, nc)
+    except UserDataError:
+        raise
+    except Exception as error:
+        raise UserDataError(f"{nc}: cannot be read as netCDF ({type(error).__name__}: {error})") from None
+
+
+def _single_variable_attrs(dataset, nc: Path) -> dict:
+    names = list(dataset.data_vars)
+    if len(names) != 1:
+        raise UserDataError(f"{nc}: expected exactly one data variable (the responses), found "
+                            f"{len(names)}: {', '.join(map(str, names)) or 'none'}")
+    return dict(dataset[names[0]].attrs)
+
+
+def read_assembly(nc: Path):
+    """The responses as a plain ``xarray.DataArray`` (loaded), checked against the layout."""
+    import numpy as np
+    import xarray as xr
+
+    try:
+        dataset = xr.open_dataset(nc)
+    except Exception as error:
+        raise UserDataError(f"{nc}: cannot be read as netCDF ({type(error).__name__}: {error})") from None
+    with dataset:
+        attrs = dict(dataset.attrs) | _single_variable_attrs(dataset, nc)
+        array = dataset[list(dataset.data_vars)[0]].load()
+    array.attrs = attrs
+    dims = set(array.dims)
+    for dim in ("presentation", "neuroid"):
+        if dim not in dims:
+            raise UserDataError(f"{nc}: dimension {dim!r} is missing; the responses need dims presentation x "
+                                f"neuroid [x time_bin], found {', '.join(map(str, array.dims))}")
+    extra = dims - {"presentation", "neuroid", "time_bin"}
+    if extra:
+        raise UserDataError(f"{nc}: unexpected dimension(s) {', '.join(sorted(map(str, extra)))}; "
+                            "allowed: presentation, neuroid, time_bin")
+    for dim, names in REQUIRED.items():
+        for name in names:
+            if name not in array.coords:
+                where = f"on dim {dim!r}" if dim in dims else "(a scalar coordinate, or a time_bin dim)"
+                raise UserDataError(f"{nc}: coordinate {name!r} {where} is missing; "
+                                    f"present: {', '.join(sorted(map(str, array.coords))) or 'none'}")
+            coord = array.coords[name]
+            expected = (dim,) if dim in dims else ()
+            if coord.dims != expected:
+                raise UserDataError(f"{nc}: coordinate {name!r} has dims {coord.dims}, expected {expected}")
+    if not np.issubdtype(array.dtype, np.number):
+        raise UserDataError(f"{nc}: responses must be numbers, found dtype {array.dtype}")
+    if not np.issubdtype(array["repetition"].dtype, np.integer):
+        raise UserDataError(f"{nc}: coordinate 'repetition' must hold integers (0, 1, ...), "
+                            f"found {array['repetition'].dtype}")
+    regions = np.unique(array["region"].values.astype(str))
+    if len(regions) != 1:
+        raise UserDataError(f"{nc}: one region per file (the model records one region at a time); found "
+                            f"{', '.join(regions)}. Split the file by region")
+    ids = array["neuroid_id"].values
+    if len(np.unique(ids)) != len(ids):
+        raise UserDataError(f"{nc}: 'neuroid_id' values must be unique")
+    pairs = list(zip(array["stimulus_id"].values.tolist(), array["repetition"].values.tolist()))
+    if len(set(pairs)) != len(pairs):
+        raise UserDataError(f"{nc}: (stimulus_id, repetition) pairs must be unique: each trial once")
+    starts = np.atleast_1d(array["time_bin_start"].values).astype(float)
+    ends = np.atleast_1d(array["time_bin_end"].values).astype(float)
+    if np.any(ends <= starts):
+        raise UserDataError(f"{nc}: every time bin needs time_bin_start < time_bin_end (ms)")
+    return array
+
+
+def read_stimuli(files: UserFiles, stimulus_ids) -> "object":
+    """The stimulus table (pandas) with absolute ``path``; checks columns, ids and image files."""
+    import pandas as pd
+
+    try:
+        table = pd.read_csv(files.csv)
+    except Exception as error:
+        raise UserDataError(f"{files.csv}: cannot be read as CSV ({error})") from None
+    for column in CSV_COLUMNS:
+        if column not in table.columns:
+            raise UserDataError(f"{files.csv}: column {column!r} is missing; columns: {', '.join(table.columns)}")
+    table["stimulus_id"] = table["stimulus_id"].astype(str)
+    if table["stimulus_id"].duplicated().any():
+        dup = table.loc[table["stimulus_id"].duplicated(), "stimulus_id"].iloc[0]
+        raise UserDataError(f"{files.csv}: stimulus_id {dup!r} appears more than once")
+    wanted = sorted(set(str(s) for s in stimulus_ids))
+    missing = sorted(set(wanted) - set(table["stimulus_id"]))
+    if missing:
+        raise UserDataError(f"{files.csv}: {len(missing)} stimulus_id(s) of {files.nc.name} are not in the CSV, "
+                            f"e.g. {', '.join(missing[:5])}")
+    table = table[table["stimulus_id"].isin(wanted)].reset_index(drop=True)
+    paths = [files.image_dir / str(name) for name in table["filename"]]
+    absent = [p for p in paths if not p.is_file()]
+    if absent:
+        raise UserDataError(f"{len(absent)} image file(s) named in {files.csv.name} are missing from "
+                            f"{files.image_dir}, e.g. {', '.join(p.name for p in absent[:5])}")
+    table["path"] = [str(p) for p in paths]
+    return table
+
+
+def content_hash(files: UserFiles, image_paths: List[str], length: int = 10) -> str:
+    """sha1 over the netCDF, the CSV and every image: a changed file gives a new benchmark identifier,
+    so Brain-Score's caches (ceilings, resized stimuli) can never serve stale values."""
+    digest = hashlib.sha1()
+    for path in [files.nc, files.csv, *sorted(image_paths)]:
+        digest.update(Path(path).name.encode())
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:length]
+
+
+def time_bins(array) -> List[Tuple[float, float]]:
+    import numpy as np
+
+    starts = np.atleast_1d(array["time_bin_start"].values).astype(float)
+    ends = np.atleast_1d(array["time_bin_end"].values).astype(float)
+    return list(zip(starts.tolist(), ends.tolist()))

@@ -1,0 +1,107 @@
+"""``dynvision score``: score a model on benchmarks with Brain-Score and print a table."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Dict, List
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "score",
+        help="score a model against neural/behavioural benchmarks (Brain-Score)",
+        description=(
+            "Score MODEL (a registered name, a checkpoint file, or a model from --model-module) on one or "
+            "more benchmarks (`dynvision benchmarks` lists the names; a path to an .nc file scores your own "
+            "data). Without --checkpoint the untrained model is scored. Writes one JSON (+ netCDF) result "
+            "per benchmark to --out and reuses results that match the model, its weights, config and settings."
+        ),
+    )
+    parser.add_argument("model", metavar="MODEL", help="registered model name or checkpoint path")
+    parser.add_argument("--benchmark", "-b", dest="benchmarks", action="append", required=True, metavar="NAME",
+                        help="alias, benchmark identifier or path to a .nc file (repeatable)")
+    weights = parser.add_mutually_exclusive_group()
+    weights.add_argument("--checkpoint", metavar="PATH", help="trained weights (a checkpoint of `dynvision train`)")
+    weights.add_argument("--config", metavar="FILE", help="YAML config to build the (untrained) model from")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config key, e.g. --set model.args.tau=10 (repeatable)")
+    parser.add_argument("--model-module", metavar="FILE", help="Python file defining your own model(s)")
+    parser.add_argument("--data-dir", metavar="DIR", help="folder holding the datasets (cowley2023/, ...); "
+                                                          "default $DYNVISION_DATA, then $DYNVISION_HOME/data")
+    parser.add_argument("--out", metavar="DIR", default="results", help="results folder (default: results)")
+    parser.add_argument("--force", action="store_true", help="re-score even when a matching result exists")
+    parser.add_argument("--offline", action="store_true", help="never download data (same as DYNVISION_OFFLINE=1)")
+    adapter = parser.add_argument_group("how the model sees the stimuli")
+    adapter.add_argument("--visual-degrees", type=float, default=8.0,
+                         help="degrees of visual angle the model's input spans (default: 8, Brain-Score's convention)")
+    adapter.add_argument("--t-presentation", type=float, default=100.0,
+                         help="ms the image is shown before a blank (default: 100; negative: shown throughout)")
+    adapter.add_argument("--latency", type=float, default=0.0, help="ms the model lags the recordings (default: 0)")
+    adapter.add_argument("--max-features", type=int, default=1000, help="features per layer after reduction (default: 1000)")
+    adapter.add_argument("--layer", dest="layers", action="append", default=[], metavar="REGION=LAYER",
+                         help="commit a layer to a region, e.g. --layer V4=V4 (repeatable)")
+    adapter.add_argument("--select-layers", action="store_true",
+                         help="choose a layer for an uncommitted region by scoring every layer on the benchmark")
+    adapter.add_argument("--per-layer", action="store_true",
+                         help="also score every layer for the benchmark's region (slower)")
+    adapter.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default: 32)")
+    adapter.add_argument("--device", default=None, help="torch device (default: where the model is, i.e. cpu)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _layer_map(items: List[str]) -> Dict[str, str]:
+    mapping = {}
+    for item in items:
+        region, sep, layer = item.partition("=")
+        if not sep or not region or not layer:
+            raise ValueError(f"--layer {item!r}: expected REGION=LAYER, e.g. V4=V4")
+        mapping[region.strip()] = layer.strip()
+    return mapping
+
+
+def format_table(results) -> str:
+    """The score table printed by ``dynvision score`` (one row per benchmark)."""
+    from benchmarks.results import iter_table_rows
+
+    rows = iter_table_rows(results)
+    header = ["benchmark", "raw", "ceiling", "score", "error", "layer", "time bins"]
+    lines = [header] + [[row[h] for h in header] for row in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines]
+    out.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(out)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dynvision.config import ConfigError
+    from dynvision.registry import UnknownNameError
+
+    try:
+        from benchmarks.errors import DataNotAvailableError
+        from benchmarks.runner import ModelSpec, ScoreOptions, ScoringError, score_model
+        from benchmarks.user_data.layout import UserDataError
+
+        options = ScoreOptions(
+            visual_degrees=args.visual_degrees,
+            t_presentation=None if args.t_presentation is not None and args.t_presentation < 0 else args.t_presentation,
+            latency=args.latency, max_features=args.max_features, region_layer_map=_layer_map(args.layers),
+            select_layers=args.select_layers, per_layer=args.per_layer, batch_size=args.batch_size,
+            device=args.device, progress=not args.no_progress)
+        spec = ModelSpec(args.model, checkpoint=args.checkpoint, config=args.config, overrides=args.overrides,
+                         model_module=args.model_module)
+        results = score_model(spec, args.benchmarks, args.out, options=options, data_dir=args.data_dir,
+                              offline=True if args.offline else None, force=args.force,
+                              log=lambda message: print(message, file=sys.stderr))
+    except (DataNotAvailableError, UserDataError, UnknownNameError, ConfigError, ScoringError,
+            FileNotFoundError, LookupError) as error:
+        print(f"dynvision score: error: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"dynvision score: error: {error}", file=sys.stderr)
+        return 2
+    print(f"model: {results[0].model_identifier}" + ("" if results[0].trained is not False else "  (UNTRAINED)"))
+    print(format_table(results))
+    print(f"results: {args.out}/  (dynvision report {args.out} -o report.html)")
+    return 0
