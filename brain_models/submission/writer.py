@@ -168,7 +168,8 @@ def register(
         behavioral_readout_layer=behavioral_readout_layer)
     committed = {region: brain_model.region_layer_map[region] for region in sorted(brain_model.region_layer_map)}
     for region in committed:  # every committed layer must be recordable
-        brain_model.start_recording(region, time_bins=[(0, brain_model.dt)])
+        start = brain_model.latency
+        brain_model.start_recording(region, time_bins=[(start, start + brain_model.dt)])
     if behavioral_readout_layer is not None and behavioral_readout_layer not in brain_model.available_layers():
         raise ValueError(f"behavioral_readout_layer {behavioral_readout_layer!r} is not a layer of the model; "
                          f"layers: {', '.join(brain_model.available_layers())}")

@@ -1,0 +1,427 @@
+"""``dynvision register``: a trained checkpoint becomes a Brain-Score model plugin
+that Brain-Score's own loader finds and loads offline, that passes Brain-Score's
+generic plugin checks, and whose recordings are those of the trained model.
+
+A tiny DyRCNNx2 is trained for two steps (the real ``train`` path, so the
+checkpoint is what users register); the plugin is written into a temporary
+folder, copied into the installed ``brainscore_vision/models/`` for the tests
+that load it, and removed again at the end.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import types
+import uuid
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from brain_models.submission import (
+    COMMITMENT_FILE, IdentifierError, PluginError, WeightsError, load_registered, make_zip, plugin_name_for,
+    read_commitment, register, registered_identifiers, sha1_of, validate_identifier, validate_plugin_name,
+)
+from brain_models.submission.identifiers import installed_models_dir
+
+pytestmark = [pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning"),
+              pytest.mark.filterwarnings("ignore:'multi_class' was deprecated:FutureWarning"),
+              pytest.mark.filterwarnings("ignore::UserWarning")]
+
+#: a DyRCNNx2 on 3-channel 16x16 digits, 4 steps of 2 ms, trained for two batches
+TINY_RUN = [
+    "model.name=DyRCNNx2",
+    "model.args.input_dims=[4, 3, 16, 16]",
+    "model.args.channels=[4, 4]",
+    "model.args.t_feedforward=2",
+    "model.args.t_recurrence=2",
+    "model.args.t_skip=2",
+    "model.args.t_feedback=2",
+    "data.image_size=16",
+    "data.channels=3",
+    "data.batch_size=16",
+    "trainer.max_epochs=1",
+    "trainer.max_steps=2",
+    "trainer.limit_val_batches=0",
+    "trainer.num_sanity_val_steps=0",
+    "trainer.enable_progress_bar=false",
+    "trainer.enable_model_summary=false",
+    "trainer.accelerator=cpu",
+    "callbacks.checkpoint.monitor=null",
+]
+#: the committed regions: the model's declared V1 and V2, plus IT committed on the command line
+EXTRA_REGIONS = {"IT": "V2"}
+EXPECTED_REGIONS = {"IT": "V2", "V1": "V1", "V2": "V2"}
+IDENTIFIER = f"dynvision-test-{uuid.uuid4().hex[:8]}.run1"
+PLUGIN = plugin_name_for(IDENTIFIER)
+
+
+# ------------------------------------------------------------------ fixtures
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    from dynvision.config import load_config
+    from dynvision.training import train
+
+    result = train(load_config(None, TINY_RUN), out=tmp_path_factory.mktemp("run"), test=False)
+    assert result.last_checkpoint is not None and result.last_checkpoint.is_file()
+    return result.last_checkpoint
+
+
+@pytest.fixture(scope="module")
+def registered(checkpoint, tmp_path_factory):
+    out = tmp_path_factory.mktemp("submission")
+    return register(checkpoint, IDENTIFIER, out=out, model="DyRCNNx2", region_layer_map=EXTRA_REGIONS, make_zip=True)
+
+
+@pytest.fixture(scope="module")
+def installed(registered, tmp_path_factory):
+    """The plugin inside the installed ``brainscore_vision/models/``, offline
+    (no dependency installs), on CPU; removed again afterwards."""
+    import brainscore_vision
+
+    target = Path(brainscore_vision.__file__).parent / "models" / PLUGIN
+    assert not target.exists(), f"{target} exists already"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("BS_INSTALL_DEPENDENCIES", "no")
+        patch.setenv("DYNVISION_DEVICE", "cpu")
+        patch.setenv("DYNVISION_HOME", str(tmp_path_factory.mktemp("dynvision_home")))
+        try:
+            shutil.copytree(registered.plugin_dir, target)
+            yield target
+        finally:
+            shutil.rmtree(target, ignore_errors=True)
+            brainscore_vision.model_registry.pop(IDENTIFIER, None)
+            for name in [m for m in sys.modules if m.startswith(f"brainscore_vision.models.{PLUGIN}")]:
+                del sys.modules[name]
+
+
+def _png_stimuli(folder: Path, n: int = 3):
+    """``n`` tiny PNGs and Brain-Score's generic stimulus set on them."""
+    from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(1)
+    ids = [f"stimid{i + 1}" for i in range(n)]
+    paths = {}
+    for i, stimulus_id in enumerate(ids):
+        paths[stimulus_id] = folder / f"rgb{i + 1}.png"
+        Image.fromarray((rng.uniform(size=(24, 24, 3)) * 255).astype(np.uint8)).save(paths[stimulus_id])
+
+    def make_stimulus_set():
+        stimuli = StimulusSet({"stimulus_id": ids, "object_name": ["rgb"] * n,
+                               "image_label": (["label1", "label1", "label2"] * n)[:n],
+                               "filename": [f"rgb{i + 1}" for i in range(n)]})
+        stimuli.stimulus_paths = dict(paths)
+        stimuli.identifier = f"dynvision-register-test.rgb{n}"
+        return stimuli
+
+    return make_stimulus_set
+
+
+@pytest.fixture
+def generic(monkeypatch, tmp_path):
+    """Brain-Score's generic model-plugin tests, their stimuli written as local PNGs."""
+    name = "brainscore_vision.model_helpers.generic_plugin_tests"
+    helper = "brainscore_core.plugin_management.generic_plugin_tests_helper"
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as error:  # the helper needs Brain-Score's CI extras (pytest_check)
+        if error.name != "pytest_check":
+            raise
+        stub = types.ModuleType(helper)
+        stub.pytest_generate_tests = lambda metafunc: None
+        monkeypatch.setitem(sys.modules, helper, stub)
+        module = importlib.import_module(name)
+    monkeypatch.setattr(module, "_make_stimulus_set", _png_stimuli(tmp_path / "images"))
+    return module
+
+
+# --------------------------------------------------------------- the plugin
+def test_plugin_layout(registered):
+    assert registered.plugin_dir == registered.root / "models" / PLUGIN
+    files = sorted(str(p.relative_to(registered.plugin_dir)) for p in registered.plugin_dir.rglob("*") if p.is_file())
+    assert files == sorted(["__init__.py", "model.py", "test.py", "requirements.txt", COMMITMENT_FILE,
+                            f"region_layer_map/{IDENTIFIER}.json", f"weights/{PLUGIN}.ckpt"])
+    init = (registered.plugin_dir / "__init__.py").read_text()
+    registrations = [line for line in init.splitlines() if "model_registry[" in line]
+    assert registrations == [f"model_registry['{IDENTIFIER}'] = lambda: get_model('{IDENTIFIER}')"]
+    from dynvision import __version__
+
+    requirements = (registered.plugin_dir / "requirements.txt").read_text().split()
+    assert requirements == [f"dynvision=={__version__}"]
+
+
+def test_commitment_is_data(registered, checkpoint):
+    from brain_models import load_model as load_checkpoint_model
+
+    commitment = read_commitment(registered.plugin_dir)
+    stored = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    assert commitment["identifier"] == IDENTIFIER and commitment["plugin"] == PLUGIN
+    assert commitment["config"] == stored["dynvision_config"]
+    assert commitment["model"]["name"] == "DyRCNNx2"
+    assert commitment["time"]["dt_ms"] == 2.0 and commitment["time"]["n_timesteps"] == 4
+    assert commitment["time"]["t_presentation_ms"] == 100.0 and commitment["time"]["latency_ms"] == 0.0
+    assert commitment["visual_degrees"] == 8.0
+    _, info = load_checkpoint_model(checkpoint)  # the training data's normalization
+    assert commitment["input"]["mean"] == pytest.approx(info["mean"])
+    assert commitment["input"]["std"] == pytest.approx(info["std"])
+    assert commitment["weights"]["sha1"] == sha1_of(registered.weights_file) == registered.weights_sha1
+    assert commitment["source"]["checkpoint_sha1"] == sha1_of(checkpoint)
+    with open(registered.plugin_dir / "region_layer_map" / f"{IDENTIFIER}.json") as handle:
+        assert json.load(handle) == EXPECTED_REGIONS
+    # the weights file is the checkpoint without optimizer state
+    slim = torch.load(registered.weights_file, map_location="cpu", weights_only=False)
+    assert "optimizer_states" not in slim and "state_dict" in slim
+    for key, value in stored["state_dict"].items():
+        assert torch.equal(slim["state_dict"][key], value)
+
+
+# ------------------------------------------------------------- Brain-Score
+def test_brainscore_finds_and_loads_offline(installed):
+    import brainscore_vision
+    from brainscore_core.plugin_management.import_plugin import ImportPlugin
+
+    from brain_models import DynVisionBrainModel
+
+    assert os.environ["BS_INSTALL_DEPENDENCIES"] == "no"
+    assert ImportPlugin("brainscore_vision", "models", IDENTIFIER).plugin_dirname == PLUGIN
+    model = brainscore_vision.load_model(IDENTIFIER)
+    assert isinstance(model, DynVisionBrainModel)
+    assert model.identifier == IDENTIFIER
+    assert model.region_layer_map == EXPECTED_REGIONS
+    assert (model.dt, model.t_presentation, model.latency, model.visual_degrees()) == (2.0, 100.0, 0.0, 8.0)
+    assert registered_identifiers()[IDENTIFIER] == PLUGIN
+
+
+@pytest.mark.parametrize("check", ["test_identifier", "test_visual_degrees", "test_start_task_or_recording",
+                                   "test_look_at_neural_V1", "test_look_at_behavior_probabilities"])
+def test_brainscore_generic_plugin_checks(installed, generic, check):
+    getattr(generic, check)(IDENTIFIER)
+
+
+def test_recordings_equal_the_trained_model(installed, checkpoint, tmp_path):
+    """Same images, same bins: the registered model records exactly what the
+    trained checkpoint records through the adapter."""
+    import brainscore_vision
+
+    from brain_models import from_checkpoint
+
+    stimuli = _png_stimuli(tmp_path / "images", n=4)()
+    original = from_checkpoint(checkpoint, identifier=IDENTIFIER, region_layer_map=EXTRA_REGIONS)
+    registered_model = brainscore_vision.load_model(IDENTIFIER)
+    for name, tensor in original.model.state_dict().items():
+        assert torch.equal(registered_model.model.state_dict()[name], tensor), name
+    bins = [(0, 2), (2, 4), (4, 8), (8, 20), (90, 110), (120, 130)]
+    for region in ("V1", "V2", "IT"):
+        recordings = []
+        for brain_model in (original, registered_model):
+            brain_model.start_recording(region, time_bins=bins)
+            recordings.append(brain_model.look_at(stimuli, number_of_trials=1))
+        ours, theirs = recordings
+        assert theirs.dims == ("presentation", "neuroid", "time_bin") and theirs.sizes["time_bin"] == len(bins)
+        np.testing.assert_array_equal(theirs.values, ours.values)
+        for coord in ("stimulus_id", "neuroid_id", "layer", "region", "time_bin_start", "time_bin_end"):
+            np.testing.assert_array_equal(theirs[coord].values, ours[coord].values)
+        assert np.abs(theirs.values).sum() > 0
+
+
+@pytest.mark.slow
+def test_generated_test_py_passes(installed, tmp_path):
+    """The plugin's own test.py, as Brain-Score's CI runs it (pytest on the file)."""
+    env = dict(os.environ, BS_INSTALL_DEPENDENCIES="no", DYNVISION_DEVICE="cpu", RESULTCACHING_DISABLE="1")
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",
+                             str(installed / "test.py")], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "6 passed" in result.stdout
+
+
+# -------------------------------------------------------------------- zip
+def test_zip_has_the_layout_the_site_expects(registered, tmp_path):
+    from brainscore_core.submission.repository import extract_zip_file
+
+    assert registered.zip_path == registered.root / f"{PLUGIN}.zip"
+    with zipfile.ZipFile(registered.zip_path) as archive:
+        names = archive.namelist()
+    assert {name.split("/")[0] for name in names} == {PLUGIN}  # one top-level folder
+    assert all(name.startswith(f"{PLUGIN}/models/{PLUGIN}/") for name in names
+               if name not in (f"{PLUGIN}/", f"{PLUGIN}/models/"))
+    assert not any("__pycache__" in name or name.endswith(".pyc") for name in names)
+    # unpack it the way the submission site does
+    config_path, work_dir = tmp_path / "config", tmp_path / "work"
+    config_path.mkdir()
+    shutil.copy(registered.zip_path, config_path / "submission_7.zip")
+    submission = extract_zip_file(7, str(config_path), str(work_dir))
+    assert submission == (work_dir / PLUGIN).absolute()
+    assert sorted(p.name for p in (submission / "models").iterdir()) == [PLUGIN]
+    unpacked = submission / "models" / PLUGIN
+    ours = sorted(p.relative_to(registered.plugin_dir) for p in registered.plugin_dir.rglob("*") if p.is_file())
+    theirs = sorted(p.relative_to(unpacked) for p in unpacked.rglob("*") if p.is_file())
+    assert theirs == ours
+    for relative in ours:
+        assert (unpacked / relative).read_bytes() == (registered.plugin_dir / relative).read_bytes()
+
+
+def test_zip_is_reproducible(registered, tmp_path):
+    again = make_zip(registered.plugin_dir, tmp_path / "again.zip")
+    assert again.read_bytes() == registered.zip_path.read_bytes()
+
+
+# ------------------------------------------------------------ identifiers
+@pytest.mark.parametrize("identifier, message", [
+    ("", "empty"),
+    ("my model", "' '"),
+    ("model's", '"\'"'),
+    ("a[1]", "'['"),
+    ("-leading-dash", "start with a letter or digit"),
+    ("x" * 101, "at most 100"),
+])
+def test_identifier_syntax_is_checked(identifier, message):
+    with pytest.raises(IdentifierError, match=re.escape(message)):
+        validate_identifier(identifier)
+
+
+def test_identifier_must_be_new():
+    assert "alexnet" in registered_identifiers()
+    with pytest.raises(IdentifierError, match="already registered by the Brain-Score plugin models/alexnet"):
+        validate_identifier("alexnet")
+    with pytest.raises(IdentifierError, match="ignoring case"):
+        validate_identifier("AlexNet")
+    assert validate_identifier("alexnet", check_registry=False) == "alexnet"
+    assert validate_identifier("DyRCNNx4-digits_run1.v2") == "DyRCNNx4-digits_run1.v2"
+
+
+def test_plugin_names():
+    assert plugin_name_for("DyRCNNx4-digits.run1") == "DyRCNNx4_digits_run1"
+    with pytest.raises(IdentifierError, match="skips folders"):
+        validate_plugin_name("_hidden")
+    with pytest.raises(IdentifierError, match="is taken"):
+        validate_plugin_name("alexnet")
+    assert (installed_models_dir() / "alexnet" / "__init__.py").is_file()
+
+
+# ------------------------------------------------------------------ errors
+def test_existing_plugin_is_not_overwritten(registered, checkpoint):
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        register(checkpoint, IDENTIFIER, out=registered.root, check_registry=False)  # (it may be installed now)
+
+
+def test_wrong_model_name(checkpoint, tmp_path):
+    with pytest.raises(ValueError, match="holds a DyRCNNx2"):
+        register(checkpoint, f"{IDENTIFIER}-x", out=tmp_path, model="DyRCNNx4")
+    assert not (tmp_path / "models").exists()
+
+
+def test_foreign_checkpoint_is_refused_and_leaves_nothing(tmp_path):
+    foreign = tmp_path / "plain.ckpt"
+    torch.save({"state_dict": {}}, foreign)
+    with pytest.raises(ValueError, match="not written by `dynvision train`"):
+        register(foreign, f"{IDENTIFIER}-foreign", out=tmp_path / "out")
+    assert not (tmp_path / "out" / "models").exists()
+
+
+def test_unknown_region_layer_is_refused(checkpoint, tmp_path):
+    with pytest.raises(ValueError, match="cannot record layer 'V9'"):
+        register(checkpoint, f"{IDENTIFIER}-v9", out=tmp_path, region_layer_map={"V4": "V9"})
+    assert not (tmp_path / "models").exists()  # no plugin, no staging folder
+
+
+def test_changed_local_weights_are_refused(registered, tmp_path):
+    copy = tmp_path / "models" / PLUGIN
+    shutil.copytree(registered.plugin_dir, copy)
+    with open(copy / "weights" / f"{PLUGIN}.ckpt", "ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(WeightsError, match="SHA-1"):
+        load_registered(copy, IDENTIFIER)
+    with pytest.raises(PluginError, match="not 'other'"):
+        load_registered(registered.plugin_dir, "other")
+
+
+# ------------------------------------------------------------ weights by URL
+def test_weights_from_a_url_with_sha1_check(checkpoint, tmp_path, monkeypatch):
+    monkeypatch.setenv("DYNVISION_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("DYNVISION_DEVICE", "cpu")
+    hosted = tmp_path / "hosted" / "tiny-weights.ckpt"
+    url = hosted.as_uri()
+    plugin = register(checkpoint, f"{IDENTIFIER}-url", out=tmp_path / "out", weights_url=url)
+    assert plugin.weights_file == tmp_path / "out" / "upload" / "tiny-weights.ckpt"
+    assert not (plugin.plugin_dir / "weights").exists()
+    commitment = read_commitment(plugin.plugin_dir)
+    assert commitment["weights"]["url"] == url and commitment["weights"]["file"] is None
+    assert any("upload" in note for note in plugin.notes)
+
+    # not uploaded yet (or offline): a clear error naming where a copy may be put
+    with pytest.raises(WeightsError, match=r"cannot download .* put it at .*tiny-weights.ckpt"):
+        load_registered(plugin.plugin_dir, plugin.identifier)
+    cached = tmp_path / "home" / "weights" / plugin.weights_sha1 / "tiny-weights.ckpt"
+    assert not cached.exists()
+
+    # a different file at the URL is refused and not kept
+    hosted.parent.mkdir()
+    hosted.write_bytes(b"not the registered weights")
+    with pytest.raises(WeightsError, match="SHA-1"):
+        load_registered(plugin.plugin_dir, plugin.identifier)
+    assert not cached.exists() and list(cached.parent.iterdir()) == []
+
+    # the uploaded file is fetched, checked, cached, and builds the trained model
+    shutil.copy(plugin.weights_file, hosted)
+    brain_model = load_registered(plugin.plugin_dir, plugin.identifier)
+    assert cached.is_file() and sha1_of(cached) == plugin.weights_sha1
+    trained = torch.load(checkpoint, map_location="cpu", weights_only=False)["state_dict"]
+    for name, tensor in brain_model.model.state_dict().items():
+        assert torch.equal(tensor, trained[name])
+    hosted.unlink()  # cached now: no download needed
+    assert load_registered(plugin.plugin_dir, plugin.identifier).identifier == plugin.identifier
+
+
+def test_unreachable_weights_url_fails_clearly(checkpoint, tmp_path, monkeypatch):
+    monkeypatch.setenv("DYNVISION_HOME", str(tmp_path / "home"))
+    plugin = register(checkpoint, f"{IDENTIFIER}-offline", out=tmp_path / "out",
+                      weights_url="http://127.0.0.1:9/models/w.ckpt")
+    with pytest.raises(WeightsError, match=r"cannot download the weights of .* from http://127.0.0.1:9/models/w.ckpt"):
+        load_registered(plugin.plugin_dir, plugin.identifier)
+
+
+def test_bad_weights_url_is_refused(checkpoint, tmp_path):
+    with pytest.raises(WeightsError, match="http"):
+        register(checkpoint, f"{IDENTIFIER}-ftp", out=tmp_path, weights_url="ftp://example.org/w.ckpt")
+
+
+# -------------------------------------------------------------------- CLI
+def test_cli_register(checkpoint, tmp_path, capsys):
+    from dynvision.cli import main
+
+    identifier = f"{IDENTIFIER}-cli"
+    code = main(["register", "DyRCNNx2", "--checkpoint", str(checkpoint), "--identifier", identifier,
+                 "--out", str(tmp_path / "sub"), "--zip", "--region", "IT=V2", "--t-presentation", "50",
+                 "--latency", "10", "--visual-degrees", "4", "--requirement", "dynvision @ git+https://example.org/d"])
+    out, err = capsys.readouterr()
+    plugin = plugin_name_for(identifier)
+    assert code == 0, err
+    assert f"upload zip:  {tmp_path / 'sub' / f'{plugin}.zip'}" in out
+    commitment = read_commitment(tmp_path / "sub" / "models" / plugin)
+    assert (commitment["time"]["t_presentation_ms"], commitment["time"]["latency_ms"]) == (50.0, 10.0)
+    assert commitment["visual_degrees"] == 4.0
+    assert (tmp_path / "sub" / "models" / plugin / "requirements.txt").read_text().split("\n")[0] == \
+        "dynvision @ git+https://example.org/d"
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--identifier", "bad id"], "not allowed"),
+    (["--identifier", "alexnet"], "already registered"),
+    (["--identifier", "fine-id", "--region", "V4"], "REGION=LAYER"),
+])
+def test_cli_errors(checkpoint, tmp_path, capsys, arguments, message):
+    from dynvision.cli import main
+
+    code = main(["register", "--checkpoint", str(checkpoint), "--out", str(tmp_path), *arguments])
+    assert code == 2
+    assert message in capsys.readouterr().err
