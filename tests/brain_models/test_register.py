@@ -425,3 +425,52 @@ def test_cli_errors(checkpoint, tmp_path, capsys, arguments, message):
     code = main(["register", "--checkpoint", str(checkpoint), "--out", str(tmp_path), *arguments])
     assert code == 2
     assert message in capsys.readouterr().err
+
+
+# ------------------------------------------------------------- user models
+USER_MODEL = '''
+from dynvision.model_components import LightningBase, RecurrentConnectedConv2d
+from dynvision.models import register_model
+
+
+@register_model
+class RegisterTestNet(LightningBase):
+    """A user's model, in their own file."""
+
+    region_layer_map = {"V1": "V1"}
+
+    def __init__(self, units: int = 3, **kwargs):
+        self.units = units
+        super().__init__(**kwargs)
+
+    def _define_architecture(self):
+        self.V1 = RecurrentConnectedConv2d(self.n_channels, self.units, kernel_size=3, recurrence_type="self")
+'''
+
+
+@pytest.mark.slow
+def test_user_model_file_travels_with_the_plugin(tmp_path):
+    """A model class from the user's own file is copied into the plugin, so a
+    machine without that file (a fresh process here) rebuilds it."""
+    from dynvision.config import load_config
+    from dynvision.training import train
+
+    source = tmp_path / "mine" / "my_models.py"
+    source.parent.mkdir()
+    source.write_text(USER_MODEL)
+    run = [o for o in TINY_RUN if not o.startswith(("model.", "data.image_size", "data.channels"))]
+    config = load_config(None, [*run, "model.name=RegisterTestNet", "model.args={input_dims: [3, 1, 8, 8], units: 2}",
+                                "data.image_size=8", "data.channels=1"])
+    result = train(config, out=tmp_path / "run", model_module=source, test=False)
+    identifier = f"{IDENTIFIER}-user"
+    plugin = register(result.last_checkpoint, identifier, out=tmp_path / "out", model="RegisterTestNet")
+    assert (plugin.plugin_dir / "user_models" / "my_models.py").read_text() == USER_MODEL
+    assert any("my_models.py" in note for note in plugin.notes)
+    shutil.rmtree(source.parent)  # the user's file is gone: the plugin's copy must do
+    script = ("from brain_models.submission import load_registered\n"
+              f"m = load_registered({str(plugin.plugin_dir)!r}, {identifier!r})\n"
+              "print(type(m.model).__name__, m.model.units, sorted(m.region_layer_map))\n")
+    env = dict(os.environ, DYNVISION_DEVICE="cpu")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split("\n")[-2] == "RegisterTestNet 2 ['V1']"
