@@ -12,7 +12,7 @@ import functools
 import inspect
 import math
 from collections import deque
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -312,12 +312,15 @@ class DynamicsModel(nn.Module):
             source, i = rt.feedforward
             rt.feedforward = (source.outputs, i)
 
-    def _operations(self, record: bool, debug: bool) -> List[List[Callable]]:
+    def _operations(self, record, debug: bool) -> List[List[Callable]]:
+        """``record``: True/False for every layer, or a frozenset of layer names."""
         key = (record, debug)
         if key not in self._compiled:
             self._step_counter = getattr(self, "_step_counter", [0])
             self._compiled[key] = [
-                compile_operations(rt, self.layer_operations, record, debug, self._step_counter, self.dt)
+                compile_operations(rt, self.layer_operations,
+                                   rt.name in record if isinstance(record, frozenset) else record,
+                                   debug, self._step_counter, self.dt)
                 for rt in self._runtimes
             ]
         return self._compiled[key]
@@ -373,12 +376,22 @@ class DynamicsModel(nn.Module):
         self,
         x: torch.Tensor,
         reset: bool = True,
-        store_responses: Optional[bool] = None,
+        store_responses: Union[bool, Sequence[str], None] = None,
         debug: Optional[bool] = None,
     ) -> torch.Tensor:
-        """Unroll the model over time; returns logits ``(B, T, n_classes)``."""
+        """Unroll the model over time; returns logits ``(B, T, n_classes)``.
+
+        ``store_responses``: True records every layer, a list of layer names
+        only those (less memory when only some are needed)."""
         frames = self._prepare_input(x)
-        record = self.store_responses if store_responses is None else bool(store_responses)
+        record = self.store_responses if store_responses is None else store_responses
+        if isinstance(record, (list, tuple, set, frozenset)):  # record only these layers
+            unknown = sorted(set(record) - set(self.layer_names))
+            if unknown:
+                raise ValueError(f"store_responses: unknown layer(s) {unknown}; layers: {self.layer_names}")
+            record = frozenset(record) if self.forward_step is None else bool(record)
+        else:
+            record = bool(record)
         debug = self.debug if debug is None else bool(debug)
         self._start(frames, reset)
         n_steps = frames.shape[1]
@@ -392,7 +405,7 @@ class DynamicsModel(nn.Module):
         logits = [step(frames[:, k] if k < n_on else blank, k) for k in range(n_steps)]
         output = torch.stack(logits, dim=1)
         self._last_logits = output
-        self._recorded = record
+        self._recorded = bool(record)
         return output
 
     def _step_function(self, record: bool, debug: bool) -> Callable[[torch.Tensor, int], torch.Tensor]:
