@@ -13,6 +13,7 @@ from .conftest import TINY
 
 
 def _sets(overrides):
+    assert TINY[0].startswith("model.name=")
     out = []
     for override in overrides:
         out += ["--set", override]
@@ -35,9 +36,9 @@ def test_set_override_is_applied(tmp_path, capsys):
     assert main(["train", "DyRCNNx2", *_sets(TINY), "--out", str(tmp_path)]) == 2
     assert "--resume" in capsys.readouterr().err
     assert main(["train", "DyRCNNx2", *_sets(TINY), "--set", "trainer.max_epochs=2", "--out", str(tmp_path),
-                 "--resume"]) == 0
+                 "--resume"]) == 0, capsys.readouterr().err
     checkpoint = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
-    assert checkpoint["epoch"] == 1
+    assert checkpoint["global_step"] == 6  # 3 batches per epoch, 2 epochs
 
 
 def test_config_file(tmp_path, capsys):
@@ -70,7 +71,7 @@ def test_model_module_trains_a_batch(tmp_path, capsys):
         "    def _define_architecture(self):\n"
         "        self.V1 = RecurrentConnectedConv2d(self.n_channels, 4, kernel_size=3, recurrence_type='full')\n"
     )
-    rc = main(["train", "SimpleUserModel", "--model-module", str(path), *_sets(TINY),
+    rc = main(["train", "SimpleUserModel", "--model-module", str(path), *_sets(TINY[1:]),
                "--set", "model.args={input_dims: [3, 1, 8, 8]}", "--set", "trainer.limit_train_batches=1",
                "--out", str(tmp_path / "run")])
     assert rc == 0, capsys.readouterr()
