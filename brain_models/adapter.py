@@ -101,7 +101,7 @@ class DynVisionBrainModel(BrainModel):
         readout_window: Optional[float] = None,
         region_benchmarks: Optional[Mapping[str, Callable]] = None,
         device: Union[str, torch.device, None] = None,
-        max_segment_steps: int = 16,
+        max_segment_steps: int = 8,
         squeeze_single_bin: bool = True,
     ):
         if not isinstance(model, nn.Module) or not hasattr(model, "dt") or not hasattr(model, "input_dims"):

@@ -77,7 +77,7 @@ def run_binned(
     plan: TimePlan,
     layers: Sequence[str],
     reducers: Dict[str, Callable[[torch.Tensor], torch.Tensor]],
-    max_segment_steps: int = 16,
+    max_segment_steps: int = 8,
 ) -> Dict[str, torch.Tensor]:
     """Run ``images`` ``(B, C, H, W)`` from stimulus onset per ``plan`` and
     return ``{layer: (B, n_bins, n_features)}``: the bin means of each
@@ -95,10 +95,11 @@ def run_binned(
         with torch.no_grad(), _shown_throughout(model):
             for k0, k1, image_on, record in plan.segments(max_segment_steps):
                 frames = (shown if image_on else blank).expand(-1, k1 - k0, -1, -1, -1)
-                store = record and any(layer in own for layer in layers)
+                store = [layer for layer in layers if layer in own] if record else []
                 if recorder is not None:
                     recorder.active = record
-                logits = model(frames, reset=first, store_responses=store)
+                # only the recorded layers keep their per-step responses (the others are not held)
+                logits = model(frames, reset=first, store_responses=store or False)
                 first = False
                 if not record:
                     if recorder is not None:
@@ -135,7 +136,7 @@ def layer_shapes(model: nn.Module, layers: Sequence[str], channels: int, height:
         if recorder is not None:
             recorder.active = True
         with torch.no_grad(), _shown_throughout(model):
-            logits = model(probe, reset=True, store_responses=bool(own & set(layers)))
+            logits = model(probe, reset=True, store_responses=[layer for layer in layers if layer in own] or False)
         responses = model.get_responses() if own & set(layers) else {}
         if recorder is not None:
             responses.update(recorder.take())
