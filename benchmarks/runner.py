@@ -411,8 +411,23 @@ def _per_bin(score: Any, raw: Any, ceiling: Any) -> List[Dict[str, Any]]:
 
     n = len(bins)
     scores, raws, ceilings = along(score, n), along(raw, n), along(ceiling, n)
+    if "time_bin" not in getattr(score, "dims", ()):
+        scores = _decompose(_mean(score), raws, ceilings)
     return [{"time_bin_start": s, "time_bin_end": e, "score": scores[i], "raw": raws[i], "ceiling": ceilings[i]}
             for i, (s, e) in enumerate(bins)]
+
+
+def _decompose(headline: Optional[float], raws: List[Optional[float]], ceilings: List[Optional[float]]):
+    """Per-bin ceiled scores when the benchmark returns only their mean: Brain-Score ceils each bin
+    (``r**2 / ceiling`` or ``r / ceiling``) and averages; whichever reproduces the headline is used."""
+    n = len(raws)
+    if headline is None or any(v is None for v in raws + ceilings) or any(c == 0 for c in ceilings):
+        return [None] * n
+    for ceil in (lambda r, c: r ** 2 / c, lambda r, c: r / c):
+        values = [ceil(r, c) for r, c in zip(raws, ceilings)]
+        if np.isclose(np.mean(values), headline, rtol=1e-4, atol=1e-9):
+            return [float(v) for v in values]
+    return [None] * n
 
 
 def summarize_score(score: Any) -> Dict[str, Any]:
@@ -502,10 +517,20 @@ class _Outcome:
     total: float
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Hide the xarray/pandas deprecation chatter Brain-Score's metrics emit once per split."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        yield
+
+
 def _timed_ceiling(benchmark: Any) -> Tuple[Any, float]:
     start = time.perf_counter()
     try:
-        ceiling = benchmark.ceiling
+        with _quiet():
+            ceiling = benchmark.ceiling
     except Exception as error:  # some benchmarks have none: let the benchmark itself decide
         ceiling = None
         warnings.warn(f"{getattr(benchmark, 'identifier', benchmark)}: ceiling could not be computed ahead "
@@ -523,7 +548,8 @@ def run_benchmark(brain_model: Any, benchmark: Any, log: Callable[[str], None] =
     brain_model.progress_label = f"[{identifier}] activations"
     log(f"[{identifier}] recording the model and fitting the metric ...")
     start = time.perf_counter()
-    score = benchmark(brain_model)
+    with _quiet():
+        score = benchmark(brain_model)
     total = time.perf_counter() - start
     return _Outcome(score, brain_model.extraction_seconds - before, ceiling_seconds, total)
 
@@ -539,7 +565,8 @@ def _per_layer_scores(brain_model: Any, benchmark: Any, log: Callable[[str], Non
         for layer in [layer for layer in brain_model.available_layers() if layer != "classifier"]:
             brain_model.region_layer_map[region] = layer
             brain_model.progress_label = f"[{benchmark.identifier}] layer {layer}"
-            values[layer] = summarize_score(benchmark(brain_model))["score"]
+            with _quiet():
+                values[layer] = summarize_score(benchmark(brain_model))["score"]
             log(f"[{benchmark.identifier}] layer {layer}: {_fmt(values[layer])}")
     finally:
         if committed is None:

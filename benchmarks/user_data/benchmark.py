@@ -50,6 +50,12 @@ def load_user_assembly(path: Path):
     array = array.assign_coords(stimulus_id=("presentation", array["stimulus_id"].values.astype(str)),
                                 neuroid_id=("neuroid", array["neuroid_id"].values.astype(str)),
                                 region=("neuroid", array["region"].values.astype(str)))
+    # the stimulus table's columns become presentation coordinates, as in Brain-Score's own assemblies
+    by_id = table.drop(columns=["path"]).set_index("stimulus_id")
+    presented = array["stimulus_id"].values.astype(str)
+    for column in by_id.columns:
+        if column not in array.coords:
+            array = array.assign_coords({column: ("presentation", by_id[column].loc[presented].values)})
     array = array.transpose("presentation", "neuroid", "time_bin")
     coords = {name: (coord.dims[0], coord.values) for name, coord in array.coords.items()
               if coord.ndim == 1 and coord.dims[0] in array.dims}

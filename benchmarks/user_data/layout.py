@@ -94,12 +94,25 @@ def _read_attrs(nc: Path) -> dict:
         raise UserDataError(f"{nc}: cannot be read as netCDF ({type(error).__name__}: {error})") from None
 
 
-def _single_variable_attrs(dataset, nc: Path) -> dict:
+def _responses_name(dataset, nc: Path) -> str:
+    """The responses variable: the only data variable, or the only one spanning presentation x neuroid
+    (tools that do not write netCDF's ``coordinates`` attribute store coordinates as data variables)."""
     names = list(dataset.data_vars)
-    if len(names) != 1:
-        raise UserDataError(f"{nc}: expected exactly one data variable (the responses), found "
-                            f"{len(names)}: {', '.join(map(str, names)) or 'none'}")
-    return dict(dataset[names[0]].attrs)
+    if len(names) == 1:
+        return names[0]
+    spanning = [n for n in names if {"presentation", "neuroid"} <= set(dataset[n].dims)]
+    if len(spanning) == 1:
+        return spanning[0]
+    most = max(dataset[n].ndim for n in names) if names else 0
+    widest = [n for n in names if dataset[n].ndim == most]
+    if not spanning and len(widest) == 1 and most >= 2:
+        return widest[0]  # the dims check then names what is missing
+    raise UserDataError(f"{nc}: expected one data variable (the responses, dims presentation x neuroid "
+                        f"[x time_bin]), found {len(names)}: {', '.join(map(str, names)) or 'none'}")
+
+
+def _single_variable_attrs(dataset, nc: Path) -> dict:
+    return dict(dataset[_responses_name(dataset, nc)].attrs)
 
 
 def read_assembly(nc: Path):
@@ -112,8 +125,10 @@ def read_assembly(nc: Path):
     except Exception as error:
         raise UserDataError(f"{nc}: cannot be read as netCDF ({type(error).__name__}: {error})") from None
     with dataset:
-        attrs = dict(dataset.attrs) | _single_variable_attrs(dataset, nc)
-        array = dataset[list(dataset.data_vars)[0]].load()
+        name = _responses_name(dataset, nc)
+        attrs = dict(dataset.attrs) | dict(dataset[name].attrs)
+        dataset = dataset.set_coords([n for n in dataset.data_vars if n != name])
+        array = dataset[name].load()
     array.attrs = attrs
     dims = set(array.dims)
     for dim in ("presentation", "neuroid"):

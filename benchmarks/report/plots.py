@@ -1,0 +1,141 @@
+"""Plots of score results as PNG bytes (matplotlib's Agg canvas; no pyplot, no global state)."""
+from __future__ import annotations
+
+import io
+import math
+from typing import Dict, List, Optional, Sequence
+
+from ..results import Result
+
+_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf"]
+
+
+def _figure(width: float, height: float):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=110)
+    FigureCanvasAgg(figure)
+    return figure
+
+
+def _png(figure) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def score_error(result: Result) -> Optional[float]:
+    """The error bar of the ceiled score.
+
+    Brain-Score reports the standard error of the *raw* metric (e.g. Pearson r over
+    cross-validation splits). When the score is ``r**2 / ceiling`` (neural PLS
+    benchmarks) it is propagated to ``2 r SE / ceiling``; when the score is
+    ``raw / ceiling`` it is ``SE / ceiling``; otherwise it is shown as reported.
+    """
+    if result.error is None:
+        return None
+    raw, ceiling, score = result.raw, result.ceiling, result.score
+    if raw is not None and ceiling not in (None, 0) and not result.temporal:
+        if math.isclose(score, raw ** 2 / ceiling, rel_tol=1e-4, abs_tol=1e-9):
+            return abs(2 * raw * result.error / ceiling)
+        if math.isclose(score, raw / ceiling, rel_tol=1e-4, abs_tol=1e-9):
+            return abs(result.error / ceiling)
+    return abs(result.error)
+
+
+def _short(text: str, limit: int = 34) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def bar_plot(results: Sequence[Result]) -> bytes:
+    """Ceiled score per benchmark (groups), one bar per model, error bars where known."""
+    benchmarks = list(dict.fromkeys(r.benchmark for r in results))
+    models = list(dict.fromkeys(r.model_identifier for r in results))
+    lookup: Dict[tuple, Result] = {(r.model_identifier, r.benchmark): r for r in results}
+    width = 0.8 / max(len(models), 1)
+    figure = _figure(max(4.5, 1.2 + 1.1 * len(benchmarks) * max(1, len(models)) ** 0.5), 3.6)
+    axes = figure.add_subplot(1, 1, 1)
+    for m, model in enumerate(models):
+        xs, ys, errs = [], [], []
+        for b, benchmark in enumerate(benchmarks):
+            result = lookup.get((model, benchmark))
+            if result is None:
+                continue
+            xs.append(b - 0.4 + width * (m + 0.5))
+            ys.append(result.score)
+            error = score_error(result)
+            errs.append(0.0 if error is None else error)
+        axes.bar(xs, ys, width=width * 0.92, yerr=errs, capsize=3, color=_COLORS[m % len(_COLORS)],
+                 label=_short(model, 48), edgecolor="black", linewidth=0.4)
+    axes.set_xticks(range(len(benchmarks)))
+    axes.set_xticklabels([_short(b) for b in benchmarks], rotation=20 if len(benchmarks) > 2 else 0, ha="right"
+                         if len(benchmarks) > 2 else "center", fontsize=8)
+    axes.set_ylabel("ceiled score")
+    axes.axhline(0, color="black", linewidth=0.6)
+    top = max([r.score + (score_error(r) or 0) for r in results] + [0.05])
+    axes.set_ylim(min(0.0, min(r.score for r in results) * 1.1), max(0.1, top * 1.15))
+    axes.set_title("score per benchmark (error bars: Brain-Score's standard error)", fontsize=9)
+    axes.spines[["top", "right"]].set_visible(False)
+    if len(models) > 1 or models:
+        axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _png(figure)
+
+
+def temporal_plot(results: Sequence[Result]) -> Optional[bytes]:
+    """Ceiled score over time bins, one panel per temporal benchmark, one line per model; the
+    raw score on a second row. None when no result has several bins."""
+    temporal = [r for r in results if r.temporal]
+    if not temporal:
+        return None
+    benchmarks = list(dict.fromkeys(r.benchmark for r in temporal))
+    models = list(dict.fromkeys(r.model_identifier for r in results))
+    columns = len(benchmarks)
+    figure = _figure(max(4.8, 4.2 * columns), 5.2)
+    for b, benchmark in enumerate(benchmarks):
+        top = figure.add_subplot(2, columns, b + 1)
+        bottom = figure.add_subplot(2, columns, columns + b + 1, sharex=top)
+        for result in [r for r in temporal if r.benchmark == benchmark]:
+            color = _COLORS[models.index(result.model_identifier) % len(_COLORS)]
+            centers = [(bin_["time_bin_start"] + bin_["time_bin_end"]) / 2 for bin_ in result.per_bin]
+            scores = [math.nan if bin_["score"] is None else bin_["score"] for bin_ in result.per_bin]
+            raws = [math.nan if bin_["raw"] is None else bin_["raw"] for bin_ in result.per_bin]
+            top.plot(centers, scores, marker="o", markersize=3, color=color, label=_short(result.model_identifier, 48))
+            bottom.plot(centers, raws, marker="o", markersize=3, color=color)
+            ceilings = [bin_["ceiling"] for bin_ in result.per_bin]
+            if all(c is not None for c in ceilings):
+                bottom.plot(centers, ceilings, linestyle="--", color="gray", linewidth=1,
+                            label="ceiling" if result is temporal[0] else None)
+        top.set_title(_short(benchmark, 48), fontsize=9)
+        top.set_ylabel("ceiled score")
+        bottom.set_ylabel("raw score / ceiling")
+        bottom.set_xlabel("time after stimulus onset (ms, bin centre)")
+        for axes in (top, bottom):
+            axes.axhline(0, color="black", linewidth=0.5)
+            axes.spines[["top", "right"]].set_visible(False)
+        if b == columns - 1:
+            top.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+            bottom.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _png(figure)
+
+
+def layer_plot(results: Sequence[Result]) -> Optional[bytes]:
+    """Score of every layer for benchmarks scored with ``--per-layer``; None when there are none."""
+    layered = [r for r in results if len(r.per_layer) > 1]
+    if not layered:
+        return None
+    figure = _figure(max(4.8, 1.0 + 1.0 * max(len(r.per_layer) for r in layered)), 3.4)
+    axes = figure.add_subplot(1, 1, 1)
+    for i, result in enumerate(layered):
+        layers: List[str] = list(result.per_layer)
+        values = [math.nan if result.per_layer[k] is None else result.per_layer[k] for k in layers]
+        axes.plot(range(len(layers)), values, marker="o", color=_COLORS[i % len(_COLORS)],
+                  label=_short(f"{result.model_identifier} / {result.benchmark}", 60))
+        axes.set_xticks(range(len(layers)))
+        axes.set_xticklabels(layers, fontsize=8)
+    axes.set_ylabel("ceiled score")
+    axes.set_xlabel("layer committed to the benchmark's region")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return _png(figure)
