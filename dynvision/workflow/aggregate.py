@@ -67,7 +67,10 @@ def aggregate_scores(items: Sequence[Tuple[Mapping[str, Any], str, Path]], out: 
         found = score_rows(result_dir)
         if not found:
             found = [{"result_file": None, "score": math.nan}]
-        rows += [{**row, "benchmark": benchmark, **r} for r in found]
+        for r in found:
+            if "benchmark" in r:  # the result's own benchmark id; ours is the name the sweep asked for
+                r["benchmark_id"] = r.pop("benchmark")
+            rows.append({**row, "benchmark": benchmark, **r})
     columns = ["variant", "label", "seed", "benchmark", *SCORE_KEYS]
     frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
     write_csv(frame, out)

@@ -209,6 +209,16 @@ def experiment_args(plan: Plan, experiment: Experiment) -> str:
     return " ".join(parts)
 
 
+def score_args(plan: Plan) -> str:
+    """The extra ``dynvision score`` options (``score_args``), plus the user's model file."""
+    cfg = plan.config
+    extra = cfg["score_args"] or ""
+    parts = [" ".join(shlex.quote(str(a)) for a in extra) if isinstance(extra, list) else str(extra), "--no-progress"]
+    if cfg["model_module"]:
+        parts.append(f"--model-module {shlex.quote(cfg['model_module'])}")
+    return " ".join(p for p in parts if p)
+
+
 def train_args(plan: Plan, variant: Variant) -> str:
     """The ``dynvision train`` options of one run, shell-quoted."""
     cfg = plan.config

@@ -5,6 +5,8 @@ from dynvision.model_components import LightningBase, RecurrentConnectedConv2d
 class TinyNet(LightningBase):
     """One 4-channel area on 8x8 grey digits."""
 
+    region_layer_map = {"V1": "V1", "V4": "V1", "IT": "V1"}
+
     def __init__(self, recurrence_type: str = "self", **kwargs):
         kwargs.setdefault("input_dims", (4, 1, 8, 8))
         super().__init__(**kwargs)
