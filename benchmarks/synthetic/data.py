@@ -3,7 +3,8 @@
 The ground-truth network (:mod:`.network`) looks at procedurally generated
 images (:mod:`.stimuli`) for ``t_presentation`` ms, then at a blank screen;
 its IT units are averaged into ``bin_ms`` bins from 0 to ``t_stop`` ms. Each
-synthetic "neuron" is a fixed random linear readout of the 256 IT units,
+synthetic "neuron" is a fixed random linear readout of the 64 IT units (all
+readouts mix the same ``n_latents`` random directions: a low-rank population),
 recorded ``n_repetitions`` times with independent Gaussian noise whose
 standard deviation is ``noise`` times that neuron's across-stimulus signal
 standard deviation in that bin (a fixed signal-to-noise ratio per bin, so
@@ -48,6 +49,7 @@ class SyntheticConfig:
     n_per_family: int = 10  # patterns per stimulus family (grating, blob, shape)
     contrasts: Tuple[float, ...] = (0.25, 0.5, 1.0)
     n_neurons: int = 40
+    n_latents: int = 10  # the neurons mix this many random directions of IT's units
     n_repetitions: int = 8
     noise: float = 1.0  # trial noise sd / across-stimulus signal sd, per neuron and bin
     bin_ms: float = 10.0
@@ -58,8 +60,8 @@ class SyntheticConfig:
     def __post_init__(self) -> None:
         if self.n_repetitions < 2:
             raise ValueError(f"n_repetitions={self.n_repetitions}: the split-half ceiling needs at least 2")
-        if min(self.n_per_family, self.n_neurons) < 1 or not self.contrasts:
-            raise ValueError("n_per_family, n_neurons and contrasts must be non-empty")
+        if min(self.n_per_family, self.n_neurons, self.n_latents) < 1 or not self.contrasts:
+            raise ValueError("n_per_family, n_neurons, n_latents and contrasts must be non-empty")
         dt = dict(self.network)["dt"]
         for name in ("bin_ms", "t_stop", "t_presentation"):
             steps = getattr(self, name) / dt
@@ -93,7 +95,7 @@ def data_dir(config: SyntheticConfig) -> Path:
 # ---------------------------------------------------------------- generation
 
 def ground_truth_units(images: np.ndarray, config: SyntheticConfig) -> np.ndarray:
-    """Bin means of the network's IT units: ``(n_images, n_bins, 256)``.
+    """Bin means of the network's IT units: ``(n_images, n_bins, 64)``.
 
     ``images`` are ``uint8`` ``N x H x W x 3``; they are normalized exactly as
     a Brain-Score adapter feeds them (``/255``, then ``IMAGE_MEAN``/``IMAGE_STD``).
@@ -125,7 +127,10 @@ def neuron_responses(units: np.ndarray, config: SyntheticConfig) -> Tuple[np.nda
     """Noise-free ``signal`` ``(stimulus, neuron, bin)`` and noisy ``trials``
     ``(repetition, stimulus, neuron, bin)`` of the random linear readouts."""
     rng = np.random.default_rng([config.seed, 1])  # its own stream: independent of the stimuli's
-    readout = rng.standard_normal((units.shape[-1], config.n_neurons)) / np.sqrt(units.shape[-1])
+    # low rank, as real populations are: the neurons share n_latents directions of IT's
+    # 64-d state, so a linear map from the true units (PLS, 25 components) can recover them
+    latents = rng.standard_normal((units.shape[-1], config.n_latents)) / np.sqrt(units.shape[-1])
+    readout = latents @ rng.standard_normal((config.n_latents, config.n_neurons)) / np.sqrt(config.n_latents)
     signal = np.einsum("nbu,uk->nkb", units, readout)
     noise_sd = config.noise * signal.std(axis=0, keepdims=True)  # (1, neuron, bin)
     trials = signal[None] + noise_sd[None] * rng.standard_normal((config.n_repetitions,) + signal.shape)

@@ -2,17 +2,18 @@
 
 A two-area DynVision model built only from the component library::
 
-    image (3x32x32) -> V1 (8x8x8, self-recurrent, tau 10 ms)
-                    -> IT (16x4x4, fully recurrent, tau 20 ms) -> readout
+    image (3x32x32) -> V1 (8 x 16x16, self-recurrent, tau 4 ms) -> 4x4 average pool
+                    -> IT (16 x 2x2, fully recurrent, tau 8 ms) -> readout
 
-- V1: 5x5 convolution, stride 2, then 2x2 average pooling; ``self``
-  recurrence (one weight per channel) 2 ms late; ``t_feedforward`` 0 ms.
-- IT: 3x3 convolution, stride 2, reads V1 4 ms late; ``full`` 3x3
-  recurrence 4 ms late, scaled so activity keeps evolving (and mixing
-  channels) for ~100 ms after the image goes blank.
+- V1: 5x5 convolution, stride 2, then 4x4 average pooling; ``self``
+  recurrence (one weight per channel, gain 0.5) 2 ms late; ``t_feedforward`` 0 ms.
+- IT: 3x3 convolution, stride 2, reads V1 2 ms late; ``full`` 3x3
+  recurrence 4 ms late with gain 1.3: close to the edge of stability, so
+  activity keeps evolving and mixing channels for ~100 ms after the image
+  goes blank (the late bins are where the dynamics show).
 - ``dt`` 2 ms, Euler, ReLU. All weights come from ``torch.manual_seed(seed)``.
 
-IT's 256 units (16 channels x 4 x 4) are the ground truth the synthetic
+IT's 64 units (16 channels x 2 x 2) are the ground truth the synthetic
 "neurons" read out. :func:`ground_truth_network` rebuilds the network with
 its true weights, optionally with a wrong ``tau`` or without recurrence
 (the known-answer controls).
@@ -64,7 +65,7 @@ class SyntheticGroundTruth(LightningBase):
     def _define_architecture(self) -> None:
         self.V1 = RecurrentConnectedConv2d(
             3, 8, kernel_size=5, stride=2, recurrence_type="self" if self.recurrence else "none",
-            t_feedforward=0.0, t_recurrence=self.t_recurrence_v1, tau=self.tau_v1, pool=nn.AvgPool2d(2),
+            t_feedforward=0.0, t_recurrence=self.t_recurrence_v1, tau=self.tau_v1, pool=nn.AvgPool2d(4),
         )
         self.IT = RecurrentConnectedConv2d(
             8, 16, kernel_size=3, stride=2, recurrence_type="full" if self.recurrence else "none",
@@ -82,7 +83,8 @@ class SyntheticGroundTruth(LightningBase):
             # draw the recurrent weights even when they are left out, so the
             # feedforward weights (drawn above) are identical in every variant
             v1_self = torch.rand(8) * self.recurrence_gain_v1
-            it_full = torch.randn(16, 16, 3, 3) * self.recurrence_gain_it / (16 * 9) ** 0.5
+            c = self.IT.out_channels
+            it_full = torch.randn(c, c, 3, 3) * self.recurrence_gain_it / (c * 9) ** 0.5
             if self.recurrence:
                 _assign_self_recurrence(self.V1.recurrence, v1_self)
                 self.IT.recurrence.weight.copy_(it_full)

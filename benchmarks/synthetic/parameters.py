@@ -7,13 +7,13 @@ from typing import Any, Dict, Optional
 #: ms values, recurrence gains and the weight seed of :class:`.network.SyntheticGroundTruth`
 TRUE_PARAMETERS: Dict[str, Any] = {
     "dt": 2.0,
-    "tau_v1": 10.0,
-    "tau_it": 20.0,
-    "t_feedforward_it": 4.0,
+    "tau_v1": 4.0,
+    "tau_it": 8.0,
+    "t_feedforward_it": 2.0,
     "t_recurrence_v1": 2.0,
     "t_recurrence_it": 4.0,
     "recurrence_gain_v1": 0.5,
-    "recurrence_gain_it": 1.2,
+    "recurrence_gain_it": 1.3,
     "seed": 7,
 }
 #: the generator's image statistics; the network is "trained" on this normalization
