@@ -300,12 +300,14 @@ def make_brain_model(loaded: LoadedModel, options: ScoreOptions, benchmark: Any 
     region_benchmarks = {}
     if options.select_layers and benchmark is not None and getattr(benchmark, "region", None):
         region_benchmarks[benchmark.region] = benchmark
-    return ProgressBrainModel(
+    brain_model = ProgressBrainModel(
         loaded.model, identifier=loaded.identifier, visual_degrees=options.visual_degrees,
         region_layer_map=dict(options.region_layer_map) or None, t_presentation=options.t_presentation,
         latency=options.latency, batch_size=options.batch_size, mean=loaded.mean, std=loaded.std,
         reduction=options.reduction, max_features=options.max_features, seed=options.seed,
         region_benchmarks=region_benchmarks or None, device=options.device)
+    brain_model.progress = options.progress
+    return brain_model
 
 
 ProgressBrainModel = None  # built lazily: importing brain_models imports Brain-Score
@@ -523,6 +525,7 @@ def _quiet() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message="Pandas doesn't allow columns")  # Brain-Score's screen.py
         yield
 
 
@@ -640,7 +643,6 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
                   settings_hash=settings_hash, versions=versions())
     for identifier, source, benchmark in pending:
         brain_model = make_brain_model(loaded, options, benchmark)
-        brain_model.progress = options.progress
         try:
             outcome = run_benchmark(brain_model, benchmark, log)
         except ValueError as error:
