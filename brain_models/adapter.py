@@ -3,6 +3,7 @@ whose recordings resolve time."""
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 import json
 import logging
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -236,13 +237,22 @@ class DynVisionBrainModel(BrainModel):
         offsets = np.concatenate([[0], np.cumsum(widths)])
         # filled batch by batch: the only full-size array (unique images x features x bins)
         values = np.empty((len(paths), int(offsets[-1]), len(plan.bins)), dtype=np.float32)
-        for start in range(0, len(paths), self.batch_size):
-            stop = start + self.batch_size
-            images = self.loader.load_batch(paths[start:stop], ids[start:stop])
-            sums = run_binned(self.model, images.to(self.device), plan, layers, reducers, self.max_segment_steps)
-            for layer, lo, hi in zip(layers, offsets[:-1], offsets[1:]):
-                values[start:stop, lo:hi, :] = sums[layer].transpose(1, 2).float().cpu().numpy()
-            del sums, images
+        starts = list(range(0, len(paths), self.batch_size))
+
+        def load(start: int) -> torch.Tensor:
+            return self.loader.load_batch(paths[start:start + self.batch_size], ids[start:start + self.batch_size])
+
+        # the next batch's images are decoded in a thread while the model runs on this one
+        with ThreadPoolExecutor(max_workers=1) as prefetch:
+            pending = prefetch.submit(load, starts[0])
+            for i, start in enumerate(starts):
+                images = pending.result()
+                if i + 1 < len(starts):
+                    pending = prefetch.submit(load, starts[i + 1])
+                sums = run_binned(self.model, images.to(self.device), plan, layers, reducers, self.max_segment_steps)
+                for layer, lo, hi in zip(layers, offsets[:-1], offsets[1:]):
+                    values[start:start + self.batch_size, lo:hi, :] = sums[layer].transpose(1, 2).float().cpu().numpy()
+                del sums, images
         if len(paths) != len(stimuli) or (index != np.arange(len(index))).any():
             values = values[index]  # repeated stimuli share one run
         neuroid: Dict[str, List[Any]] = {k: [] for k in ("neuroid_id", "neuroid_num", "layer", "region",

@@ -200,3 +200,16 @@ def test_no_files_written_outside_dynvision_home(tiny_model, stimulus_set, tmp_p
     brain_model.look_at(stimulus_set)
     assert set(os.listdir(tmp_path)) == before
     assert set(os.listdir(os.getcwd())) == cwd_before
+
+
+def test_core_records_only_the_named_layers(tiny_model):
+    """The adapter asks the core for the recorded layers alone (store_responses=[...])."""
+    x = torch.randn(2, 3, 16, 16)
+    with torch.no_grad():
+        logits = tiny_model(x, store_responses=["IT"])
+        only_it = tiny_model.get_responses()
+        tiny_model(x, store_responses=True)
+        everything = tiny_model.get_responses()
+    assert set(only_it) == {"IT", "classifier"} and set(everything) == {"V1", "IT", "classifier"}
+    torch.testing.assert_close(only_it["IT"], everything["IT"])
+    torch.testing.assert_close(logits, everything["classifier"])
