@@ -66,7 +66,15 @@ class Protocol:
         return presence(self.windows(value), self.length_ms(), dt, where=f"experiment {self.name!r}") * self.gain(value)
 
     def check(self, dt: float) -> None:
-        """Fail before running anything when a time is not a whole number of steps."""
+        """Fail before running anything when a time is not a whole number of
+        steps; the error names the parameter (``duration_ms=5 ms ...``)."""
+        from .schedule import ms_to_steps
+
+        where = f"experiment {self.name!r}"
+        for key, value in self.parameters().items():
+            if key.endswith("_ms"):
+                for item in value if isinstance(value, (list, tuple)) else [value]:
+                    ms_to_steps(item, dt, key, where)
         for value in self.conditions():
             self.mask(value, dt)
 
