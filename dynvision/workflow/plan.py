@@ -97,10 +97,13 @@ class Variant:
     seed: int
     overrides: List[str]
     config_hash: str
+    #: the model arguments that differ between the sweep's variants
+    varying: List[str] = field(default_factory=list)
 
     def label(self) -> str:
-        """Human-readable variant name without the seed (for legends)."""
-        return ", ".join(f"{k}={v}" for k, v in self.args.items()) or self.model_name
+        """Human-readable variant name without the seed (for legends): the
+        arguments that vary across the sweep."""
+        return ", ".join(f"{k}={self.args[k]}" for k in self.varying if k in self.args) or self.model_name
 
     def row(self) -> Dict[str, Any]:
         return {"variant": self.id, "model_name": self.model_name, "label": self.label(), "seed": self.seed,
@@ -193,6 +196,10 @@ def build_plan(config: Optional[Mapping[str, Any]] = None) -> Plan:
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise WorkflowConfigError(f"model_args/seeds give identical runs {duplicates}: remove the repeated values")
+    keys = list(dict.fromkeys(k for v in variants for k in v.args))
+    varying = [k for k in keys if len({json.dumps(v.args.get(k), sort_keys=True) for v in variants}) > 1]
+    for variant in variants:
+        variant.varying = varying
     experiments = [make_experiment(cfg, name) for name in dict.fromkeys(cfg["experiment"])]
     return Plan(cfg, variants, experiments, list(dict.fromkeys(cfg["benchmarks"])),
                 cfg["dynvision"] or default_command())

@@ -35,7 +35,7 @@ def plot_sweep(summary: pd.DataFrame, column: str, ylabel: str, per_layer: bool,
         ax.set_title(layer or "")
         ax.set_xlabel(str(summary["parameter"].iloc[0]))
     axes[0][0].set_ylabel(ylabel)
-    axes[0][-1].legend(fontsize="small", frameon=False)
+    axes[0][-1].legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.suptitle(f"{summary['experiment'].iloc[0]}: {ylabel}", y=1.04)
     return _save(fig, path)
 
@@ -61,7 +61,7 @@ def plot_scores(scores: pd.DataFrame, path: Path) -> Path:
             ax.plot([x] * len(values), values, "k.", ms=3)
     ax.set_xticks(range(len(benchmarks)), benchmarks)
     ax.set_ylabel("score")
-    ax.legend(fontsize="small", frameon=False)
+    ax.legend(fontsize="small", frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     return _save(fig, path)
 
 

@@ -31,6 +31,7 @@ def test_runs_are_named_by_model_and_training_config_hash():
     plan = build_plan({"model_args": {"recurrence_type": ["full", "self", "none"]}, "seeds": [0, 1],
                        "experiment": ["contrast", "interval"]})
     ids = [v.id for v in plan.variants]
+    assert plan.variants[0].label() == "recurrence_type=full"
     assert len(set(ids)) == 6 and all(i.startswith("DyRCNNx4-") for i in ids)
     # an experiment change does not rename (retrain) any run ...
     other = build_plan({"model_args": {"recurrence_type": ["full", "self", "none"]}, "seeds": [0, 1],
