@@ -256,3 +256,18 @@ def iter_table_rows(results: Iterable[Result]) -> List[Dict[str, str]]:
             "time bins": span,
         })
     return rows
+
+
+def to_frame(results: Iterable[Result]):
+    """A pandas DataFrame, one row per result: the scalar fields (lists and dicts left out)."""
+    import pandas as pd
+
+    rows = []
+    for result in results:
+        data = result.to_dict()
+        row = {k: v for k, v in data.items() if not isinstance(v, (list, dict))}
+        row["layers"] = ",".join(result.layers)
+        row["n_time_bins"] = len(result.time_bins)
+        row["path"] = None if result.path is None else str(result.path)
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -138,3 +138,53 @@ def test_benchmarks_command_lists_aliases_and_ours_with_availability(tmp_path, c
     assert main(["benchmarks", str(user_data["static"]), "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out)
     assert row["available"] is True and row["kind"] == "path"
+
+
+@pytest.mark.skipif(not (__import__("shutil").which("chromium") or __import__("shutil").which("chromium-browser")),
+                    reason="headless Chromium not installed (Debian: apt-get install chromium); "
+                           "the PNG/HTML checks above still run")
+def test_report_renders_in_headless_chromium(tmp_path):
+    import shutil
+    import subprocess
+
+    results_dir = _results(tmp_path)
+    output = tmp_path / "report.html"
+    assert main(["report", str(results_dir), "-o", str(output)]) == 0
+    shot = tmp_path / "shot.png"
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
+                    "--window-size=1200,1600", output.as_uri()], check=True, timeout=120, capture_output=True)
+    with Image.open(shot) as image:
+        assert image.size == (1200, 1600)
+        colors = image.convert("RGB").getcolors(maxcolors=1 << 16)
+    assert colors is None or len(colors) > 50  # a rendered page with plots, not a blank one
+
+
+USER_MODEL = '''
+from dynvision.model_components import LightningBase, RecurrentConnectedConv2d
+from dynvision.models import register_model
+
+
+@register_model("ScoringTinyNet", overwrite=True)
+class ScoringTinyNet(LightningBase):
+    region_layer_map = {"V1": "V1", "V4": "V4"}
+
+    def __init__(self, input_dims=(16, 3, 16, 16), n_classes=10, dt=10.0, tau=20.0, **kwargs):
+        super().__init__(input_dims=input_dims, n_classes=n_classes, dt=dt, tau=tau, **kwargs)
+
+    def _define_architecture(self):
+        self.V1 = RecurrentConnectedConv2d(self.n_channels, 4, 3, stride=2, recurrence_type="self")
+        self.V4 = RecurrentConnectedConv2d(4, 8, 3, stride=2, recurrence_type="full")
+'''
+
+
+def test_score_a_user_model_from_a_module(user_data, tmp_path, capsys):
+    module = tmp_path / "my_model.py"
+    module.write_text(USER_MODEL)
+    out = tmp_path / "out"
+    argv = ["score", "ScoringTinyNet", "--model-module", str(module), "--benchmark", str(user_data["static"]),
+            "--out", str(out), "--no-progress", "--set", "model.args={input_dims: [16, 3, 16, 16], dt: 10, tau: 20}",
+            "--set", "data.image_size=16"]
+    assert main(argv) == 0, capsys.readouterr().err
+    (result,) = load_results(out)
+    assert result.model == "ScoringTinyNet" and result.layers == ["V4"]

@@ -64,3 +64,11 @@ def test_not_a_result_is_an_error_naming_the_file(tmp_path):
     path.write_text('{"model": "x"}')
     with pytest.raises(ValueError, match="a__b.json"):
         Result.load(path)
+
+
+def test_to_frame(tmp_path):
+    from benchmarks.results import to_frame
+
+    _result().save(tmp_path)
+    frame = to_frame(load_results(tmp_path))
+    assert list(frame["score"]) == [0.25] and frame.loc[0, "layers"] == "V4" and frame.loc[0, "n_time_bins"] == 1
