@@ -1,0 +1,352 @@
+"""The work list of a comparison: one :class:`WorkItem` per variant x seed x benchmark.
+
+A plan is plain data (``plan.json``): everything needed to run any item on
+its own (``dynvision compare ... --item ID``), so a workflow engine can fan
+the list out. Items of the same variant and seed share one model (one
+training run, one checkpoint, or one untrained initialisation).
+
+Where models come from (``source``):
+
+- ``train``: trained with the config (``seed`` set per seed) into
+  ``<out>/runs/<variant>/seed<k>/``;
+- ``checkpoint``: a checkpoint found under ``--checkpoints DIR`` whose stored
+  config matches (see :func:`match_checkpoints`);
+- ``untrained``: built from the config with random initial weights (seeded).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from .grid import Variant, config_path, format_value, make_grid
+
+PathLike = Union[str, "os.PathLike[str]"]
+PLAN_VERSION = 1
+SOURCES = ("train", "checkpoint", "untrained")
+
+
+class PlanError(ValueError):
+    """The comparison cannot be planned (no matching checkpoint, unknown key, ...)."""
+
+
+@dataclass
+class WorkItem:
+    """One score to obtain: ``variant`` at ``seed`` on ``benchmark`` (a catalog identifier)."""
+
+    id: str
+    variant: str  # Variant.name
+    label: str
+    values: Dict[str, Any]
+    seed: int
+    benchmark: str
+    benchmark_source: str  # the name given with --benchmark
+    source: str  # train | checkpoint | untrained
+    overrides: List[str]  # --set strings of the config (user's, then the variant's, then the seed)
+    run_dir: Optional[str] = None  # where the training run lives (source train)
+    checkpoint: Optional[str] = None  # the matched checkpoint (source checkpoint)
+
+    @property
+    def run_key(self) -> Tuple[str, int]:
+        return self.variant, self.seed
+
+
+@dataclass
+class ComparePlan:
+    """The whole comparison (``plan.json``)."""
+
+    model: str
+    vary: Dict[str, List[Any]]
+    seeds: List[int]
+    benchmarks: List[str]
+    source: str
+    out: str
+    items: List[WorkItem]
+    config: Optional[str] = None
+    overrides: List[str] = field(default_factory=list)
+    model_module: Optional[str] = None
+    checkpoints: Optional[str] = None
+    settings: Dict[str, Any] = field(default_factory=dict)  # ScoreOptions fields (adapter settings)
+    argv: List[str] = field(default_factory=list)  # the command line that made it (for per-item commands)
+    version: int = PLAN_VERSION
+
+    # ------------------------------------------------------------- layout
+    @property
+    def results_dir(self) -> Path:
+        return Path(self.out) / "results"
+
+    @property
+    def records_dir(self) -> Path:
+        return Path(self.out) / "items"
+
+    def variants(self) -> List[str]:
+        return list(dict.fromkeys(item.variant for item in self.items))
+
+    def labels(self) -> Dict[str, str]:
+        return {item.variant: item.label for item in self.items}
+
+    def item(self, item_id: str) -> WorkItem:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise PlanError(f"no work item {item_id!r} in the plan; `--plan -` lists them")
+
+    def command(self, item: WorkItem) -> List[str]:
+        """The command line that runs ``item`` alone (no report)."""
+        return [*self.argv, "--item", item.id, "--no-report"] if self.argv else []
+
+    # ------------------------------------------------------------- (de)serialise
+    def to_dict(self) -> Dict[str, Any]:
+        data = asdict(self)
+        data["items"] = [dict(asdict(item), command=self.command(item)) for item in self.items]
+        data["runs"] = [{"variant": v, "seed": s, "run_dir": run, "checkpoint": ckpt, "items": ids}
+                        for (v, s), (run, ckpt, ids) in self._runs().items()]
+        return data
+
+    def _runs(self) -> Dict[Tuple[str, int], Tuple[Optional[str], Optional[str], List[str]]]:
+        runs: Dict[Tuple[str, int], Tuple[Optional[str], Optional[str], List[str]]] = {}
+        for item in self.items:
+            entry = runs.setdefault(item.run_key, (item.run_dir, item.checkpoint, []))
+            entry[2].append(item.id)
+        return runs
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, default=str) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "ComparePlan":
+        data = dict(data)
+        data.pop("runs", None)
+        items = [WorkItem(**{k: v for k, v in item.items() if k != "command"}) for item in data.pop("items")]
+        return cls(items=items, **data)
+
+    @classmethod
+    def load(cls, path: PathLike) -> "ComparePlan":
+        return cls.from_dict(json.loads(Path(path).read_text(encoding="utf-8")))
+
+    def save(self, path: Optional[PathLike] = None) -> Path:
+        from ..results import _atomic_write
+
+        path = Path(path) if path is not None else Path(self.out) / "plan.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        text = self.to_json()
+        _atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+        return path
+
+
+# ----------------------------------------------------------------- building
+def item_id(variant: Variant, seed: int, benchmark: str) -> str:
+    return f"{variant.name}/seed={seed}/{benchmark}"
+
+
+def resolve_benchmarks(names: Sequence[str]) -> List[Tuple[str, str]]:
+    """``[(identifier, name given), ...]`` via the catalog (an alias gives several)."""
+    from .. import catalog
+
+    found: List[Tuple[str, str]] = []
+    for name in names:
+        for identifier in catalog.resolve(name):
+            if identifier not in [i for i, _ in found]:
+                found.append((identifier, str(name)))
+    if not found:
+        raise PlanError("no benchmark given (--benchmark NAME)")
+    return found
+
+
+def check_keys(model: str, vary: Dict[str, List[Any]], config: Optional[PathLike], overrides: Sequence[str],
+               model_module: Optional[PathLike]) -> None:
+    """Fail before any work when a varied model argument is not one the model takes, or a
+    variant's config does not validate (the error names the key)."""
+    from dynvision.commands.train import resolve_config
+    from dynvision.training.model_io import accepted_arguments, resolve_model_class
+
+    module = None if model_module is None else os.fspath(model_module)
+    accepted, open_ended = accepted_arguments(resolve_model_class(model, module))
+    for key in vary:
+        path = config_path(key)
+        if path.startswith("model.args.") and not open_ended:
+            arg = path[len("model.args."):]
+            if arg not in accepted:
+                raise PlanError(f"--vary {key}: {model} takes no argument {arg!r} "
+                                f"(it takes: {', '.join(sorted(accepted))})")
+    for variant in make_grid(vary):
+        resolve_config(None if config is None else os.fspath(config), model, [*overrides, *variant.overrides()],
+                       module)
+
+
+def build_plan(model: str, vary: Dict[str, List[Any]], benchmarks: Sequence[str], out: PathLike, *,
+               seeds: Sequence[int] = (0,), source: str = "untrained", config: Optional[PathLike] = None,
+               overrides: Sequence[str] = (), model_module: Optional[PathLike] = None,
+               checkpoints: Optional[PathLike] = None, settings: Optional[Dict[str, Any]] = None,
+               argv: Sequence[str] = (), validate: bool = True) -> ComparePlan:
+    """The work list: variants (grid of ``vary``) x ``seeds`` x benchmarks (resolved)."""
+    if source not in SOURCES:
+        raise PlanError(f"source {source!r}: one of {', '.join(SOURCES)}")
+    if source == "checkpoint" and checkpoints is None:
+        raise PlanError("source checkpoint needs a --checkpoints DIR")
+    if source == "checkpoint" and config is not None:
+        raise PlanError("--config applies to --train and untrained variants; a checkpoint carries its own config")
+    variants = make_grid(vary)
+    resolved = resolve_benchmarks(benchmarks)
+    if validate and source != "checkpoint":
+        check_keys(model, vary, config, overrides, model_module)
+    matched: Dict[Tuple[str, int], Path] = {}
+    if source == "checkpoint":
+        matched = match_checkpoints(checkpoints, model, variants, seeds, overrides, model_module)
+    out = Path(out)
+    items: List[WorkItem] = []
+    for variant in variants:
+        for seed in seeds:
+            run_dir = str(out / "runs" / variant.slug / f"seed{seed}") if source == "train" else None
+            checkpoint = str(matched[(variant.name, seed)]) if source == "checkpoint" else None
+            for identifier, given in resolved:
+                items.append(WorkItem(
+                    id=item_id(variant, seed, identifier), variant=variant.name, label=variant.label,
+                    values=variant.as_dict(), seed=int(seed), benchmark=identifier, benchmark_source=given,
+                    source=source, overrides=[*overrides, *variant.overrides(), f"seed={int(seed)}"],
+                    run_dir=run_dir, checkpoint=checkpoint))
+    return ComparePlan(model=model, vary={k: list(v) for k, v in vary.items()}, seeds=[int(s) for s in seeds],
+                       benchmarks=[str(b) for b in benchmarks], source=source, out=str(out), items=items,
+                       config=None if config is None else str(config), overrides=list(overrides),
+                       model_module=None if model_module is None else str(model_module),
+                       checkpoints=None if checkpoints is None else str(checkpoints),
+                       settings=dict(settings or {}), argv=list(argv))
+
+
+# ----------------------------------------------------------------- checkpoints
+def _lookup(data: Dict[str, Any], path: str) -> Tuple[bool, Any]:
+    node: Any = data
+    for part in path.split("."):
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False, None
+    return True, node
+
+
+def _default_argument(model_class: Any, name: str) -> Tuple[bool, Any]:
+    import inspect
+
+    for klass in getattr(model_class, "__mro__", ()):
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        try:
+            parameter = inspect.signature(inspect.unwrap(init)).parameters.get(name)
+        except (TypeError, ValueError):
+            continue
+        if parameter is not None and parameter.default is not inspect.Parameter.empty:
+            return True, parameter.default
+    return False, None
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) \
+            and not isinstance(b, bool):
+        return float(a) == float(b)
+    return a == b
+
+
+def checkpoint_candidates(directory: PathLike) -> List[Tuple[Path, Dict[str, Any]]]:
+    """Every ``*.ckpt``/``*.pt``/``*.pth`` under ``directory`` holding a DynVision config, with that config."""
+    from dynvision.training.model_io import CONFIG_KEY, read_checkpoint
+
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise PlanError(f"--checkpoints {directory}: no such folder")
+    found = []
+    for path in sorted(p for suffix in ("*.ckpt", "*.pt", "*.pth") for p in directory.rglob(suffix)):
+        try:
+            stored = read_checkpoint(path).get(CONFIG_KEY)
+        except Exception:  # not a torch file, or unreadable: not a candidate
+            continue
+        if isinstance(stored, dict):
+            found.append((path, stored))
+    return found
+
+
+def match_checkpoints(directory: PathLike, model: str, variants: Sequence[Variant], seeds: Sequence[int],
+                      overrides: Sequence[str] = (), model_module: Optional[PathLike] = None
+                      ) -> Dict[Tuple[str, int], Path]:
+    """One checkpoint per (variant, seed), found by the config stored inside each checkpoint.
+
+    A checkpoint matches when its config's ``model.name`` is ``model``, every
+    varied key has the variant's value, its ``seed`` is the seed, and every key
+    given with ``--set`` has the value given (a model argument absent from the
+    stored config counts as the model's default). Several files of one
+    training run (``best`` and ``last.ckpt``) count as one match: the best is
+    taken. Matches in two different runs are an error (add ``--set KEY=VALUE``
+    to tell them apart), so is a variant without a match (all are listed).
+    """
+    from dynvision.config.overrides import parse_override
+    from dynvision.training.model_io import resolve_model_class
+    module = None if model_module is None else os.fspath(model_module)
+    model_class = resolve_model_class(model, module)
+    fixed: List[Tuple[str, Any]] = []
+    for text in overrides:
+        parts, value = parse_override(text)
+        fixed.append((".".join(str(p) for p in parts), value))
+    candidates = [(p, c) for p, c in checkpoint_candidates(directory) if _lookup(c, "model.name")[1] == model]
+
+    def matches(stored: Dict[str, Any], required: List[Tuple[str, Any]]) -> bool:
+        for path, value in required:
+            present, actual = _lookup(stored, path)
+            if not present and path.startswith("model.args."):
+                present, actual = _default_argument(model_class, path[len("model.args."):])
+            if not present or not _same(actual, value):
+                return False
+        return True
+
+    matched: Dict[Tuple[str, int], Path] = {}
+    missing, ambiguous = [], []
+    for variant in variants:
+        required = [(config_path(k), v) for k, v in variant.values] + fixed
+        for seed in seeds:
+            hits = [p for p, c in candidates if matches(c, required + [("seed", int(seed))])]
+            runs: Dict[Path, List[Path]] = {}
+            for path in hits:
+                run = path.parent.parent if path.parent.name == "checkpoints" else path.parent
+                runs.setdefault(run, []).append(path)
+            if not runs:
+                missing.append(f"{variant.name} seed {seed}")
+                continue
+            chosen = [_one_of_run(run, paths) for run, paths in runs.items()]
+            if len(chosen) > 1 or chosen[0] is None:
+                ambiguous.append(f"{variant.name} seed {seed}: " + ", ".join(str(p) for p in hits))
+            else:
+                matched[(variant.name, seed)] = chosen[0]
+    if missing or ambiguous:
+        lines = []
+        if missing:
+            lines.append(f"no checkpoint of {model} under {directory} matches: " + "; ".join(missing))
+        if ambiguous:
+            lines.append("several training runs match (add --set KEY=VALUE to tell them apart): "
+                         + "; ".join(ambiguous))
+        lines.append("a checkpoint matches when the config stored in it has model.name, every --vary key, "
+                     "every --set key and the seed equal to the variant's")
+        raise PlanError("\n".join(lines))
+    return matched
+
+
+def _one_of_run(run: Path, paths: List[Path]) -> Optional[Path]:
+    """The checkpoint to use among ``paths`` of one run: the only one, the best of a
+    ``dynvision train`` run folder, or the only one not named ``last``."""
+    from dynvision.workflow.checkpoints import select_checkpoint
+
+    if len(paths) == 1:
+        return paths[0]
+    if paths[0].parent.name == "checkpoints":
+        best = select_checkpoint(run)
+        return best if best in paths else None
+    not_last = [p for p in paths if not p.stem.startswith("last")]
+    return not_last[0] if len(not_last) == 1 else None
+
+
+def describe_values(values: Dict[str, Any]) -> str:
+    return ", ".join(f"{k}={format_value(v)}" for k, v in values.items())

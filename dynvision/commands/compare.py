@@ -1,0 +1,204 @@
+"""``dynvision compare``: score a grid of model variants across seeds and benchmarks, in one report."""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from typing import Any, Dict, List, Optional
+
+DESCRIPTION = """\
+Build every variant of MODEL (the product of the --vary flags), with --train train it per seed with
+the config (else take checkpoints from --checkpoints DIR, else score the untrained variants and say
+so), score every variant on every benchmark, and write one comparison report (HTML + CSV) to --out.
+
+The work list has one item per variant x seed x benchmark (--plan prints it as JSON). Finished
+trainings and scores are reused (same config and weights hashes), so running the same command again
+after an interruption computes only what is missing.
+
+examples:
+  dynvision compare DyRCNNx4 --vary recurrence_type=self,full,local --benchmark synthetic --train --seeds 3
+  dynvision compare DyRCNNx4 --vary recurrence_type=self,full --vary tau=5,10 --benchmark majajhong \\
+      --checkpoints runs/ --seeds 2
+  dynvision compare DyRCNNx4 --vary recurrence_type=self,full --benchmark synthetic --plan -
+"""
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "compare", help="compare model variants (e.g. recurrence types) across seeds and benchmarks",
+        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("model", metavar="MODEL", help="registered model name (or one from --model-module)")
+    parser.add_argument("--vary", action="append", default=[], metavar="KEY=V1,V2,...",
+                        help="values of a model argument (recurrence_type=self,full) or dotted config key "
+                             "(optimizer.args.lr=1e-3,3e-3); values are YAML scalars; several flags form a grid")
+    parser.add_argument("--benchmark", "-b", dest="benchmarks", action="append", required=True, metavar="NAME",
+                        help="alias, benchmark identifier or .nc path (repeatable; `dynvision benchmarks` lists them)")
+    weights = parser.add_mutually_exclusive_group()
+    weights.add_argument("--train", action="store_true", help="train every variant and seed with the config first")
+    weights.add_argument("--checkpoints", metavar="DIR",
+                         help="take each variant's weights from a checkpoint under DIR whose stored config matches "
+                              "(model name, every --vary and --set key, seed)")
+    parser.add_argument("--seeds", default="1", metavar="N|S1,S2",
+                        help="seeds per variant: a count (3 -> 0,1,2) or a list (0,5,7); default 1")
+    parser.add_argument("--config", metavar="FILE", help="YAML config (default: the packaged default.yaml)")
+    parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                        help="override a config key for every variant, e.g. --set trainer.max_epochs=3 (repeatable)")
+    parser.add_argument("--model-module", metavar="FILE", help="Python file defining your own model(s)")
+    parser.add_argument("--out", metavar="DIR", help="comparison folder (default: compare/<MODEL>)")
+    run = parser.add_argument_group("what to run")
+    run.add_argument("--plan", nargs="?", const="-", metavar="FILE",
+                     help="write the work list as JSON to FILE (stdout without FILE) and stop")
+    run.add_argument("--item", dest="items", action="append", metavar="ID",
+                     help="run only this work item (repeatable; ids as in --plan)")
+    run.add_argument("--limit", type=int, metavar="N", help="stop after N items that needed computing")
+    run.add_argument("--report-only", action="store_true", help="only (re)write the report from finished items")
+    run.add_argument("--no-report", action="store_true", help="do not write the report")
+    run.add_argument("--force", action="store_true", help="re-score every item even when a result exists")
+    data = parser.add_argument_group("data")
+    data.add_argument("--data-dir", metavar="DIR", help="folder holding the benchmark datasets")
+    data.add_argument("--offline", action="store_true", help="never download data (same as DYNVISION_OFFLINE=1)")
+    adapter = parser.add_argument_group("how the models see the stimuli (as in `dynvision score`)")
+    adapter.add_argument("--layer", dest="layers", action="append", default=[], metavar="REGION=LAYER",
+                         help="commit a layer to a region, e.g. --layer IT=V2 (repeatable)")
+    adapter.add_argument("--select-layers", action="store_true",
+                         help="choose a layer for an uncommitted region by scoring every layer")
+    adapter.add_argument("--visual-degrees", type=float, default=8.0, help="default: 8")
+    adapter.add_argument("--t-presentation", type=float, default=100.0,
+                         help="ms the image is shown (default: 100; negative: throughout)")
+    adapter.add_argument("--latency", type=float, default=0.0, help="ms the model lags the recordings (default: 0)")
+    adapter.add_argument("--max-features", type=int, default=1000, help="features per layer (default: 1000)")
+    adapter.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default: 32)")
+    adapter.add_argument("--device", default=None, help="torch device (default: cpu)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.set_defaults(run=run_command)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Dict[str, Any]:
+    from dynvision.commands.score import _layer_map
+
+    t_presentation = args.t_presentation
+    if t_presentation is not None and t_presentation < 0:
+        t_presentation = None
+    return {"visual_degrees": args.visual_degrees, "t_presentation": t_presentation, "latency": args.latency,
+            "max_features": args.max_features, "region_layer_map": _layer_map(args.layers),
+            "select_layers": args.select_layers, "batch_size": args.batch_size, "device": args.device}
+
+
+def command_line(args: argparse.Namespace, out: str) -> List[str]:
+    """The canonical command line of this comparison (per-item commands in the plan extend it)."""
+    line = ["dynvision", "compare", args.model]
+    for flag in args.vary:
+        line += ["--vary", flag]
+    for name in args.benchmarks:
+        line += ["--benchmark", name]
+    line += ["--seeds", str(args.seeds)]
+    if args.train:
+        line.append("--train")
+    if args.checkpoints:
+        line += ["--checkpoints", args.checkpoints]
+    for flag, value in (("--config", args.config), ("--model-module", args.model_module), ("--out", out),
+                        ("--data-dir", args.data_dir)):
+        if value:
+            line += [flag, str(value)]
+    for text in args.overrides:
+        line += ["--set", text]
+    for text in args.layers:
+        line += ["--layer", text]
+    defaults = {"visual_degrees": 8.0, "t_presentation": 100.0, "latency": 0.0, "max_features": 1000,
+                "batch_size": 32, "device": None}
+    for key, default in defaults.items():
+        if getattr(args, key) != default:
+            line += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
+    for flag in ("select_layers", "offline", "no_progress"):
+        if getattr(args, flag):
+            line.append(f"--{flag.replace('_', '-')}")
+    return line
+
+
+def _summary_table(data) -> str:
+    """Per benchmark: variant, mean, sem, seeds, best marked (printed at the end)."""
+    lines = []
+    for bench in data.benchmarks:
+        lines.append(bench.benchmark)
+        width = max(len(data.labels.get(v, v)) for v in data.variants)
+        for variant in data.variants:
+            s = bench.stats.spreads[variant]
+            mark = "*" if variant == bench.stats.best else " "
+            comparison = bench.stats.comparisons.get(variant)
+            p = "" if comparison is None or comparison.p_holm is None else f"  p(Holm) vs best {comparison.p_holm:.3f}"
+            mean = "-" if s.mean is None else f"{s.mean:.3f}"
+            sem = "" if s.sem is None else f" ± {s.sem:.3f}"
+            lines.append(f" {mark} {data.labels.get(variant, variant).ljust(width)}  {mean}{sem}  (n={s.n}){p}")
+    return "\n".join(lines)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    import warnings
+
+    warnings.filterwarnings("ignore", message="xarray subclass .* should explicitly define __slots__")
+    from dynvision.config import ConfigError
+    from dynvision.registry import UnknownNameError
+
+    from benchmarks.compare import (GridError, PlanError, build_plan, collect, parse_seeds, parse_vary, run_plan,
+                                    score_options, write_comparison_report)
+    from benchmarks.errors import DataNotAvailableError
+    from benchmarks.runner import ScoringError
+
+    err = lambda message: print(message, file=sys.stderr)  # noqa: E731
+    try:
+        if args.model_module:
+            from dynvision.models import load_model_module
+
+            load_model_module(args.model_module)
+        out = args.out or f"compare/{args.model}"
+        source = "train" if args.train else "checkpoint" if args.checkpoints else "untrained"
+        plan = build_plan(args.model, parse_vary(args.vary), args.benchmarks, out, seeds=parse_seeds(args.seeds),
+                          source=source, config=args.config, overrides=args.overrides,
+                          model_module=args.model_module, checkpoints=args.checkpoints,
+                          settings=_settings(args), argv=command_line(args, out))
+        if args.plan is not None:
+            if args.plan == "-":
+                sys.stdout.write(plan.to_json())
+            else:
+                path = plan.save(args.plan)
+                print(f"work list: {len(plan.items)} items -> {path}")
+            return 0
+        n_variants, n_benchmarks = len(plan.variants()), len({i.benchmark for i in plan.items})
+        err(f"{plan.model}: {n_variants} variant(s) x {len(plan.seeds)} seed(s) x {n_benchmarks} benchmark(s) "
+            f"= {len(plan.items)} work items -> {out}/")
+        if source == "untrained" and not args.report_only:
+            line = "!" * 78
+            err(f"{line}\n!! UNTRAINED: scoring every variant with random initial weights (seeded); pass --train "
+                f"to train them\n!! or --checkpoints DIR to score trained checkpoints\n{line}")
+        if not args.report_only:
+            plan.save()
+            options = score_options(plan, progress=not args.no_progress)
+            summary = run_plan(plan, item_ids=args.items, limit=args.limit, force=args.force,
+                               data_dir=args.data_dir, offline=True if args.offline else None, options=options,
+                               log=err)
+            err(f"trained {summary.trained} (reused {summary.reused_training}), scored {summary.scored} "
+                f"(reused {summary.reused_scores})")
+            if summary.remaining:
+                err(f"{len(summary.remaining)} item(s) left; run the same command again to continue")
+        if args.no_report or args.items:
+            return 0
+        data = collect(plan)
+        paths = write_comparison_report(plan)
+        print(_summary_table(data))
+        if data.missing:
+            print(f"incomplete: {len(data.missing)} of {len(plan.items)} items have no result yet")
+        print(f"report: {paths['html']}")
+        print(f"csv:    {paths['csv']}")
+        return 0
+    except KeyboardInterrupt:
+        err("interrupted: finished items are kept; run the same command again to resume")
+        return 130
+    except (GridError, PlanError, DataNotAvailableError, UnknownNameError, ConfigError, ScoringError,
+            FileNotFoundError, LookupError, ValueError) as error:
+        print(f"dynvision compare: error: {error}", file=sys.stderr)
+        return 2
+
+
+def quoted(line: List[str]) -> str:
+    return " ".join(shlex.quote(part) for part in line)
