@@ -660,7 +660,7 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
         attrs = getattr(outcome.score, "attrs", {})
         ceiling = attrs.get("ceiling")
         if ceiling is not None and "note" in getattr(ceiling, "attrs", {}):
-            notes.append(f"ceiling: {ceiling.attrs['note']}")
+            notes.append(f"{benchmark.identifier}: {ceiling.attrs['note']}")
         if summary["per_bin"]:
             notes.append(f"score, raw and ceiling are means over {len(summary['per_bin'])} time bins")
         result = Result(
