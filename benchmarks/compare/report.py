@@ -24,7 +24,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from ..results import Result
 from .execute import load_record
-from .plan import ComparePlan, WorkItem, describe_values
+from .plan import ComparePlan, WorkItem
 from .stats import ALPHA, BenchmarkComparison, Spread, compare_variants, spread
 
 TEMPLATE = "template.html.j2"
@@ -337,4 +337,4 @@ def write_comparison_report(plan: ComparePlan, out: Optional[os.PathLike] = None
     return paths
 
 
-__all__ = ["collect", "csv_rows", "read_csv", "write_comparison_report", "describe_values"]
+__all__ = ["collect", "csv_rows", "read_csv", "write_comparison_report"]

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 DESCRIPTION = """\
 Build every variant of MODEL (the product of the --vary flags), with --train train it per seed with
@@ -199,6 +198,3 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"dynvision compare: error: {error}", file=sys.stderr)
         return 2
 
-
-def quoted(line: List[str]) -> str:
-    return " ".join(shlex.quote(part) for part in line)
