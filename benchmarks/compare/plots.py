@@ -39,7 +39,7 @@ def grouped_bars(data: "ComparisonData") -> bytes:
             tops.append(max(seeds + [s.mean + (s.sem or 0)]))
             bottoms.append(min(seeds + [s.mean - (s.sem or 0)]))
             if variant == bench.stats.best:
-                axes.annotate("★", (x, s.mean + (s.sem or 0)), xytext=(0, 2), textcoords="offset points",
+                axes.annotate("★", (x, max(seeds + [s.mean + (s.sem or 0)])), xytext=(0, 2), textcoords="offset points",
                               ha="center", va="bottom", fontsize=11, color="#c80")
         axes.bar(xs, ys, width=width * 0.92, yerr=errs, capsize=3, color=color, edgecolor="black", linewidth=0.4,
                  label=_short(data.labels.get(variant, variant), 40), error_kw={"linewidth": 0.8})
