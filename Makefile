@@ -3,6 +3,12 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 STAMP := $(VENV)/.installed
 
+# the real data shipped beside the project, when it is there (see ../shared/data/README)
+SHARED_DATA := $(abspath ../shared/data)
+ifneq ($(wildcard $(SHARED_DATA)/cowley2023),)
+export DYNVISION_DATA ?= $(SHARED_DATA)
+endif
+
 .PHONY: demo test install
 
 $(STAMP): pyproject.toml

@@ -15,7 +15,7 @@ from typing import List, Optional
 from . import __version__
 
 #: sub-command modules, in the order ``--help`` lists them
-COMMANDS = ("models", "train", "score", "benchmarks", "report", "compare", "register", "experiment", "workflow")
+COMMANDS = ("quickstart", "models", "train", "score", "benchmarks", "report", "compare", "register", "experiment", "workflow")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -93,13 +93,15 @@ class SyntheticTemporalBenchmark(NeuralBenchmark):
         raw = ceiled.attrs[Score.RAW_VALUES_KEY]
         if "time_bin" not in raw.dims:  # a single-bin configuration
             return ceiled
-        per_bin = Score(np.asarray(ceiled.values), coords={c: raw[c] for c in ("time_bin_start", "time_bin_end")},
-                        dims=["time_bin"])
-        score = Score(float(np.mean(per_bin.values)))
+        # A bin in which the committed layer has not responded yet gives constant
+        # features, which Pearson's r leaves undefined (NaN): it predicts nothing, so 0.
+        values = np.nan_to_num(np.asarray(ceiled.values, dtype=float), nan=0.0)
+        per_bin = Score(values, coords={c: raw[c] for c in ("time_bin_start", "time_bin_end")}, dims=["time_bin"])
+        score = Score(float(np.mean(values)))
         score.attrs[Score.RAW_VALUES_KEY] = raw
         score.attrs["ceiling"] = ceiling
         score.attrs["per_bin"] = per_bin
         if "error" in raw.attrs:
-            score.attrs["error"] = Score(float(np.mean(raw.attrs["error"].values)))
+            score.attrs["error"] = Score(float(np.nanmean(raw.attrs["error"].values)))
         score.attrs["ground_truth"] = describe(dict(self.config.network))
         return score
