@@ -146,7 +146,7 @@ class DynamicsModel(nn.Module):
         solvers.get(solver)
         nonlinearities.get(nonlinearity)
         self.input_dims = input_dims
-        self.n_timesteps, self.n_channels, self.height, self.width = input_dims
+        self.n_timesteps, self.n_channels, self.image_height, self.image_width = input_dims
         self.n_classes = int(n_classes)
         self.dt, self.tau, self.solver, self.trainable_tau = float(dt), float(tau), solver, bool(trainable_tau)
         self.t_feedforward, self.t_skip = float(t_feedforward), float(t_skip)
@@ -259,7 +259,7 @@ class DynamicsModel(nn.Module):
         self.eval()  # no batch-norm statistics from the probe
         try:
             device = next(self.parameters()).device
-            h = torch.zeros(1, self.n_channels, self.height, self.width, device=device)
+            h = torch.zeros(1, self.n_channels, self.image_height, self.image_width, device=device)
             for rt in self._runtimes:
                 if getattr(rt.module, "in_channels", h.shape[1]) != h.shape[1]:
                     raise ValueError(
@@ -329,7 +329,7 @@ class DynamicsModel(nn.Module):
     def _prepare_input(self, x: torch.Tensor) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"{type(self).__name__} expects a torch.Tensor, got {type(x).__name__}")
-        expected = (self.n_channels, self.height, self.width)
+        expected = (self.n_channels, self.image_height, self.image_width)
         if x.dim() == 4:
             x = x.unsqueeze(1).expand(-1, self.n_timesteps, -1, -1, -1)
         elif x.dim() != 5:

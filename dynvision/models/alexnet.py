@@ -73,7 +73,7 @@ class AlexNet(LightningBase):
             f[0] = nn.Conv2d(self.n_channels, 64, kernel_size=11, stride=4, padding=2)
         conv3_conv4 = nn.Sequential(f[6], nn.ReLU(), f[8])
         stages = [(f[0], f[2]), (f[3], f[5]), (conv3_conv4, None), (f[10], f[12])]
-        pool_v1, pool_v2, _, pool_it = fitting_pools(stages, (self.n_channels, self.height, self.width))
+        pool_v1, pool_v2, _, pool_it = fitting_pools(stages, (self.n_channels, self.image_height, self.image_width))
 
         self.V1 = self._area(f[0], self.n_channels, 64, pool_v1)
         self.V2 = self._area(f[3], 64, 192, pool_v2)
