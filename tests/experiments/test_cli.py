@@ -9,7 +9,8 @@ from dynvision.cli import main
 
 TINY = str(Path(__file__).resolve().parents[1] / "workflow" / "tiny_model.py")
 TINY_ARGS = ["TinyNet", "--model-module", TINY, "--set", "data.image_size=8", "--set", "data.channels=1",
-             "--set", "model.args.input_dims=[4,1,8,8]", "--n-images", "8"]
+             "--set", "model.args.input_dims=[4,1,8,8]", "--set", "model.args.dt=2",
+             "--set", "loss.t_reaction=0", "--n-images", "8"]
 
 
 def test_experiment_on_an_untrained_model(tmp_path, capsys):

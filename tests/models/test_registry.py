@@ -75,13 +75,13 @@ def test_model_module_errors(tmp_path):
 def test_package_export_route(monkeypatch):
     """The spec's route: a class in dynvision/models/ exported by __init__."""
 
-    class MyModel(zoo.DyRCNNx2):
+    class SpecRouteModel(zoo.DyRCNNx2):  # a name no other test registers
         pass
 
-    monkeypatch.setattr(zoo, "MyModel", MyModel, raising=False)
-    monkeypatch.setattr(zoo, "__all__", zoo.__all__ + ["MyModel"])
-    assert "MyModel" in list_models()
-    assert get_model("MyModel") is MyModel
+    monkeypatch.setattr(zoo, "SpecRouteModel", SpecRouteModel, raising=False)
+    monkeypatch.setattr(zoo, "__all__", zoo.__all__ + ["SpecRouteModel"])
+    assert "SpecRouteModel" in list_models()
+    assert get_model("SpecRouteModel") is SpecRouteModel
 
 
 def test_entry_point(monkeypatch):
