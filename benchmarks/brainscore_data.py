@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 
 from .brainscore_env import configure_brainscore_environment
 from .errors import DataNotAvailableError
-from .fileio import write_text_atomically
+from dynvision.fileio import write_text_atomically
 from .paths import OFFLINE_ENV, cache_dir, offline_requested
 
 S3_HOST = "brainscore-storage.s3.amazonaws.com"

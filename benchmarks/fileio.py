@@ -105,15 +105,4 @@ def extract_zip_atomically(zip_path: Path, target_dir: Path) -> Path:
     return target_dir
 
 
-def write_text_atomically(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` via a temporary file and rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp_name, path)
-    finally:
-        Path(tmp_name).unlink(missing_ok=True)
-    return path
+

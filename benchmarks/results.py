@@ -27,10 +27,11 @@ import json
 import math
 import os
 import re
-import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Union
+
+from dynvision.fileio import atomic_path
 
 SCHEMA_VERSION = 1
 PathLike = Union[str, "os.PathLike[str]"]
@@ -205,14 +206,8 @@ def find_result(out_dir: PathLike, model_identifier: str, benchmark: str) -> Opt
 
 # --------------------------------------------------------------------- helpers
 def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_path(path) as tmp:
+        write(str(tmp))
 
 
 def _json_safe(value: Any) -> Any:

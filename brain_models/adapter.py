@@ -12,14 +12,14 @@ import numpy as np
 import torch
 from torch import nn
 
-from brainscore_core.supported_data_standards.brainio.assemblies import BehavioralAssembly, NeuroidAssembly
+from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
 from brainscore_vision.model_interface import BrainModel
 
 from .features import LayerReducer
 from .paths import region_layer_map_path
 from .recording import CLASSIFIER, engine_layers, layer_shapes, run_binned
 from .stimuli import ImageLoader, Stimuli, as_stimuli
-from .time_bins import TimePlan, normalize_time_bins, plan_time
+from .time_bins import TimePlan, plan_time
 
 _logger = logging.getLogger(__name__)
 

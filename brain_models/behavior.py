@@ -9,9 +9,8 @@ bin) play that role, so the readouts are exactly Brain-Score's.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, List, Optional
 
-import numpy as np
 
 from brainscore_core.supported_data_standards.brainio.assemblies import BehavioralAssembly, walk_coords
 from brainscore_vision.model_helpers.brain_transformation.behavior import (

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Callable, Dict, Optional, Sequence
 
 import numpy as np
+
+from dynvision.fileio import write_text_atomically
 
 from .paths import region_layer_map_path
 
@@ -79,14 +79,4 @@ def store_choice(identifier: str, region: str, layer: str, scores: Dict[str, flo
         "scores": {k: (None if math.isnan(v) else v) for k, v in scores.items()},
         "chosen_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            json.dump(data, handle, indent=2, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return write_text_atomically(path, json.dumps(data, indent=2, sort_keys=True))

@@ -110,7 +110,6 @@ def main(argv=None) -> int:
     total = time.perf_counter() - start
 
     summary = summarize_score(score)
-    config = loaded.config
     dims = tuple(loaded.model.input_dims)
     print(f"model       {loaded.identifier} ({'trained' if loaded.trained else 'untrained'}), input_dims {dims}, "
           f"dt {loaded.model.dt:g} ms, {sum(p.numel() for p in loaded.model.parameters()):,} parameters")

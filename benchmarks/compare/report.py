@@ -16,11 +16,12 @@ import csv
 import io
 import math
 import os
-import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
+
+from dynvision.fileio import write_text_atomically
 
 from ..results import Result
 from .execute import load_record
@@ -182,7 +183,7 @@ def write_csv(rows: List[Dict[str, Any]], path: Path) -> Path:
     writer.writeheader()
     for row in rows:
         writer.writerow({k: (repr(v) if isinstance(v, float) else v) for k, v in row.items()})
-    _atomic_text(path, buffer.getvalue())
+    write_text_atomically(path, buffer.getvalue())
     return path
 
 
@@ -270,18 +271,6 @@ def findings(data: ComparisonData, bench: BenchmarkData) -> List[str]:
     return lines
 
 
-def _atomic_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _environment():
     import jinja2
 
@@ -333,7 +322,7 @@ def write_comparison_report(plan: ComparePlan, out: Optional[os.PathLike] = None
     paths["csv"] = write_csv(csv_rows(data), out / "comparison.csv")
     html = _environment().get_template(TEMPLATE).render(**context(data, figures))
     paths["html"] = out / "report.html"
-    _atomic_text(paths["html"], html)
+    write_text_atomically(paths["html"], html)
     return paths
 
 

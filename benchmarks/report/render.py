@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import base64
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
+
+from dynvision.fileio import write_text_atomically
 
 from ..results import Result, iter_table_rows, load_results
 from . import plots
@@ -78,14 +78,4 @@ def write_report(results_dir, output, title: Optional[str] = None, recursive: bo
         raise FileNotFoundError(f"no DynVision results (<model>__<benchmark>.json) in {results_dir}; "
                                 "run `dynvision score MODEL --benchmark NAME --out DIR` first")
     html = render_report(results, title=title, source=str(results_dir))
-    output = Path(output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(html)
-        os.replace(tmp, output)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return output
+    return write_text_atomically(Path(output), html)

@@ -5,7 +5,7 @@ import argparse
 import hashlib
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Tuple
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -6,7 +6,7 @@ the ``Trainer``; keeping them here keeps the meaning of each config key in one p
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from .errors import ConfigError
 from .imports import import_class

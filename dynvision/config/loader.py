@@ -5,12 +5,12 @@ import copy
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Union
 
 from pydantic import ValidationError
 
+from ..fileio import write_text_atomically
 from .errors import ConfigError, describe_validation_error
 from .overrides import apply_overrides
 from .schema import Config
@@ -78,18 +78,5 @@ def config_hash(config: Union[Config, Mapping[str, Any]], sections: Optional[Seq
 def save_config(config: Config, path: PathLike) -> Path:
     """Write the resolved config as YAML atomically (temp file in the same folder,
     then rename), so a crash never leaves a half-written config behind."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = f"# DynVision resolved config (hash {config_hash(config)})\n" + dump_yaml(config.to_dict())
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return write_text_atomically(path, text)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict
 
 from .errors import DataError, DataNotFoundError
 from .registry import Splits, register_dataset

@@ -2,30 +2,11 @@
 rename), so an interrupted run never leaves a half-written table."""
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Union
+from typing import Any, Callable, Dict
 
-PathLike = Union[str, "os.PathLike[str]"]
-
-
-@contextlib.contextmanager
-def atomic_path(path: PathLike) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; it replaces ``path`` only if
-    the block finishes."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+from ..fileio import PathLike, atomic_path
 
 
 def write_atomic(path: PathLike, writer: Callable[[Path], Any]) -> Path:

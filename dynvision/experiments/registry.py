@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Callable, List, Type
+from typing import Any, List, Type
 
 from ..registry import Registry
 from .base import Protocol

@@ -2,7 +2,7 @@
 exactly as in training (the data section's transform)."""
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Tuple, Union
+from typing import Any, Mapping, Tuple, Union
 
 import torch
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-import math
 from collections import deque
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -18,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .connections import Connection, Feedback, Skip
+from .connections import Connection, Feedback
 from .layers import RecurrentConnectedConv2d
 from .nonlinearities import make_nonlinearity, nonlinearities
 from .operations import DynamicsError, LayerRuntime, compile_operations, operations, refill

@@ -1,7 +1,7 @@
 """Recurrent convolutional layers with continuous-time dynamics."""
 from __future__ import annotations
 
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Optional, Union
 
 import torch
 from torch import nn

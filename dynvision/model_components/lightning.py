@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import warnings
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -11,6 +10,7 @@ import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
 
+from ..fileio import atomic_path
 from .base import DynamicsModel
 
 
@@ -156,10 +156,7 @@ class LightningBase(DynamicsModel, pl.LightningModule):
         if directory is None:
             warnings.warn(f"log_table({name!r}): no logger with a directory; table not written")
             return None
-        os.makedirs(os.path.join(directory, "tables"), exist_ok=True)
         path = os.path.join(directory, "tables", f"{name}_step{self.global_step}.csv")
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-        with os.fdopen(fd, "w") as handle:
-            dataframe.to_csv(handle, index=False)
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            dataframe.to_csv(tmp, index=False)
         return path

@@ -12,7 +12,7 @@ zero-argument callable (or ``None`` when it does nothing for that layer)::
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 from torch import nn

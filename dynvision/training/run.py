@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 import pytorch_lightning as pl
 import torch
 
-from dynvision.config import Config, ConfigError, load_config, save_config
+from dynvision.config import Config, load_config, save_config
 
 from .callbacks import RecordRunConfig, default_callbacks
 from .model_io import build_model, model_record, read_checkpoint, CONFIG_KEY

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
-from typing import Dict, List, Mapping, Sequence
+from typing import List, Mapping, Sequence
 
 import pandas as pd
 
