@@ -413,7 +413,10 @@ def _per_bin(score: Any, raw: Any, ceiling: Any) -> List[Dict[str, Any]]:
 
     n = len(bins)
     scores, raws, ceilings = along(score, n), along(raw, n), along(ceiling, n)
-    if "time_bin" not in getattr(score, "dims", ()):
+    own = getattr(score, "attrs", {}).get("per_bin")  # the benchmark's own per-bin ceiled scores
+    if own is not None and "time_bin" in getattr(own, "dims", ()):
+        scores = along(own, n)
+    elif "time_bin" not in getattr(score, "dims", ()):
         scores = _decompose(_mean(score), raws, ceilings)
     return [{"time_bin_start": s, "time_bin_end": e, "score": scores[i], "raw": raws[i], "ceiling": ceilings[i]}
             for i, (s, e) in enumerate(bins)]
