@@ -15,7 +15,7 @@ in the attributes (see :class:`SyntheticTemporalBenchmark`).
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator, Optional
+from typing import Dict, Iterator, Optional
 
 import numpy as np
 from brainscore_core import Score
@@ -41,6 +41,10 @@ def _in_process_parallelism() -> Iterator[None]:
 
     with joblib.parallel_config(backend="threading"):
         yield
+
+
+#: ceilings computed in this process, by the content hash of the data they were computed on
+_CEILINGS: Dict[str, Score] = {}
 
 
 class SyntheticTemporalBenchmark(NeuralBenchmark):
@@ -70,7 +74,6 @@ class SyntheticTemporalBenchmark(NeuralBenchmark):
             ceiling_func=lambda: ceiler(trials), parent=data.REGION, bibtex=BIBTEX,
         )
         self.trials = trials
-        self._ceiling_value: Optional[Score] = None
 
     @property
     def assembly(self):
@@ -79,12 +82,13 @@ class SyntheticTemporalBenchmark(NeuralBenchmark):
 
     @property
     def ceiling(self) -> Score:
-        # memoised per instance: Brain-Score's stored ceiling is keyed by the identifier
-        # alone and would serve one configuration's ceiling to another
-        if self._ceiling_value is None:
+        # memoised per data content hash, not through Brain-Score's store: that one is keyed
+        # by the identifier alone and would serve one configuration's ceiling to another
+        key = self.config.content_hash()
+        if key not in _CEILINGS:
             with _in_process_parallelism():
-                self._ceiling_value = self._ceiling_func()
-        return self._ceiling_value
+                _CEILINGS[key] = self._ceiling_func()
+        return _CEILINGS[key]
 
     def __call__(self, candidate) -> Score:
         ceiling = self.ceiling
