@@ -81,3 +81,19 @@ def test_user_registered_type_works_without_library_edits():
 def test_unknown_type_lists_valid_names():
     with pytest.raises(ValueError, match=r"unknown recurrence type 'ful'.*valid: depthpointwise, full.*did you mean 'full'"):
         RecurrentConnectedConv2d(3, 4, recurrence_type="ful")
+
+
+@pytest.mark.parametrize("name", recurrence_types.names())
+def test_every_registered_type_runs_in_a_model(name):
+    """Registry-driven: every recurrence type, including ones users add, trains in a model."""
+    from .helpers import TwoAreas
+
+    model = TwoAreas(recurrence_type=name, input_dims=(4, 3, 8, 8))
+    x = torch.randn(2, 3, 8, 8)
+    y = model(x)
+    assert y.shape == (2, 4, 10) and torch.isfinite(y).all()
+    y[:, -1].sum().backward()
+    assert model.V1.conv.weight.grad.abs().sum() > 0
+    if model.V2.recurrence is not None:
+        assert any(p.grad is not None and p.grad.abs().sum() > 0 for p in model.V2.recurrence.parameters())
+    assert torch.equal(model(x), model(x))
