@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from typing import List, Optional
 
 from . import __version__
@@ -37,6 +38,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    # Brain-Score's Score class warns about xarray __slots__ on every import; nothing a user can act on
+    warnings.filterwarnings("ignore", message="xarray subclass .* should explicitly define __slots__")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

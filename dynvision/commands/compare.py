@@ -133,9 +133,6 @@ def _summary_table(data) -> str:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    import warnings
-
-    warnings.filterwarnings("ignore", message="xarray subclass .* should explicitly define __slots__")
     from dynvision.config import ConfigError
     from dynvision.registry import UnknownNameError
 

@@ -75,9 +75,6 @@ def format_table(results) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    import warnings
-
-    warnings.filterwarnings("ignore", message="xarray subclass .* should explicitly define __slots__")
     from dynvision.config import ConfigError
     from dynvision.registry import UnknownNameError
 
