@@ -27,13 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dynvision {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"dynvision.commands.{name}")
-        except ModuleNotFoundError as error:
-            if error.name == f"dynvision.commands.{name}":
-                continue  # command not part of this build
-            raise
-        module.add_parser(subparsers)
+        importlib.import_module(f"dynvision.commands.{name}").add_parser(subparsers)
     return parser
 
 

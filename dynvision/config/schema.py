@@ -154,6 +154,9 @@ class TrainerSection(Section):
     def to_trainer_kwargs(self) -> Dict[str, Any]:
         """Keyword arguments for ``pytorch_lightning.Trainer``."""
         kwargs = self.model_dump(exclude={"extra"})
+        for key in ("limit_train_batches", "limit_val_batches", "limit_test_batches"):
+            if kwargs[key] == 1.0 and isinstance(kwargs[key], float):
+                del kwargs[key]  # Lightning's own default; passed explicitly, Lightning announces it
         kwargs.update(self.extra)
         return kwargs
 
