@@ -24,13 +24,14 @@ import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
 import types
 import zipfile
 from pathlib import Path
 
 import numpy as np
+
+from dynvision.memory import PeakRSS
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -58,42 +59,6 @@ def install_brainscore_stub() -> None:
         sys.modules.setdefault(name, types.ModuleType(name))
     sys.modules[core.__name__] = core
     sys.modules[interface.__name__] = interface
-
-
-class PeakRSS:
-    """Peak resident memory growth (bytes) while the block runs, sampled from /proc."""
-
-    def __init__(self, interval: float = 0.005):
-        self.interval, self.peak, self.start = interval, 0, 0
-        self._stop = threading.Event()
-
-    @staticmethod
-    def rss() -> int:
-        try:
-            with open("/proc/self/statm") as handle:
-                return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except OSError:
-            return 0
-
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.rss())
-            time.sleep(self.interval)
-
-    def __enter__(self):
-        self.start = self.peak = self.rss()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.rss())
-
-    @property
-    def growth(self) -> int:
-        return self.peak - self.start
 
 
 def stimulus_paths(n: int, workdir: Path, size: int) -> list:

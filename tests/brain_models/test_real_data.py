@@ -5,8 +5,6 @@ Data: ``$DYNVISION_DATA`` (default ``<repo>/../shared/data``)
 ``/cowley2023/data_V4_responses/images/images_210325.zip``.
 """
 import os
-import threading
-import time
 import zipfile
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import numpy as np
 import pytest
 
 from brain_models import DynVisionBrainModel
+from dynvision.memory import PeakRSS
 
 from .conftest import TinyNet
 
@@ -26,38 +25,6 @@ BINS = [(t, t + 30) for t in range(0, 150, 30)]
 
 def data_root() -> Path:
     return Path(os.environ.get("DYNVISION_DATA") or REPO.parent / "shared" / "data")
-
-
-class PeakRSS:
-    """Peak resident memory (bytes) of this process while the block runs, sampled from /proc."""
-
-    def __init__(self, interval=0.002):
-        self.interval, self.peak, self._stop = interval, 0, threading.Event()
-        self._page = os.sysconf("SC_PAGE_SIZE")
-
-    def _rss(self):
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * self._page
-
-    def _run(self):
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._rss())
-            time.sleep(self.interval)
-
-    def __enter__(self):
-        self.start = self._rss()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._rss())
-
-    @property
-    def growth(self):
-        return self.peak - self.start
 
 
 @pytest.fixture(scope="module")
