@@ -73,7 +73,8 @@ def test_unknown_top_level_section(tmp_path):
 def test_bad_value_names_nested_key(tmp_path):
     path = write(tmp_path, {**MINIMAL, "optimizer": {"name": "Adam", "args": {"lr": -0.1}}})
     message = error_of(path)
-    assert f"{path}: optimizer.args.lr" in message
+    line = 1 + path.read_text().splitlines().index("    lr: -0.1")
+    assert f"{path}:{line}: optimizer.args.lr" in message
 
 
 def test_wrong_type_names_key(tmp_path):

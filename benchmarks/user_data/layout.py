@@ -31,10 +31,19 @@ The CSV needs the columns ``stimulus_id`` and ``filename`` (relative to the
 image folder); any other column (``object_name``, ``category``, ...) is kept
 as stimulus metadata. Every ``stimulus_id`` of the assembly must be in the CSV
 and every file it names must exist.
+
+Limits, checked from the file's header before any value is read (a few KB of
+netCDF can declare terabytes; a bin ending hours after onset means millions of
+simulation steps): the responses may take at most
+``$DYNVISION_USER_DATA_MAX_GB`` GB as float64 (default 4) and end at most
+``$DYNVISION_USER_DATA_MAX_MS`` ms after stimulus onset (default 10000).
+Set the variable to raise a limit.
 """
 from __future__ import annotations
 
 import hashlib
+import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -46,6 +55,9 @@ REQUIRED = {
     "time_bin": ("time_bin_start", "time_bin_end"),
 }
 CSV_COLUMNS = ("stimulus_id", "filename")
+#: environment variables overriding the limits, and their defaults
+MAX_GB_ENV, DEFAULT_MAX_GB = "DYNVISION_USER_DATA_MAX_GB", 4.0
+MAX_MS_ENV, DEFAULT_MAX_MS = "DYNVISION_USER_DATA_MAX_MS", 10_000.0
 
 
 class UserDataError(ValueError):
@@ -128,7 +140,10 @@ def read_assembly(nc: Path):
         name = _responses_name(dataset, nc)
         attrs = dict(dataset.attrs) | dict(dataset[name].attrs)
         dataset = dataset.set_coords([n for n in dataset.data_vars if n != name])
-        array = dataset[name].load()
+        array = dataset[name]
+        _check_size(nc, array)
+        _check_duration(nc, array)
+        array = array.load()
     array.attrs = attrs
     dims = set(array.dims)
     for dim in ("presentation", "neuroid"):
@@ -168,7 +183,64 @@ def read_assembly(nc: Path):
     ends = np.atleast_1d(array["time_bin_end"].values).astype(float)
     if np.any(ends <= starts):
         raise UserDataError(f"{nc}: every time bin needs time_bin_start < time_bin_end (ms)")
+    _check_values(nc, array)
     return array
+
+
+def limit(variable: str, default: float) -> float:
+    """A positive limit from the environment variable ``variable``, else ``default``."""
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise UserDataError(f"${variable}={raw!r}: expected a positive number")
+    return value
+
+
+def _check_size(nc: Path, array) -> None:
+    """Refuse, before reading it, a responses array larger than the limit (as float64)."""
+    size = math.prod(int(n) for n in array.shape)
+    gigabytes = size * 8 / 1e9
+    most = limit(MAX_GB_ENV, DEFAULT_MAX_GB)
+    if gigabytes > most:
+        shape = " x ".join(f"{n} {d}" for d, n in zip(array.dims, array.shape))
+        raise UserDataError(f"{nc}: the responses declare {shape} = {size:,} values ({gigabytes:,.1f} GB as "
+                            f"float64), more than the {most:g} GB limit; set ${MAX_GB_ENV} to allow more")
+
+
+def _check_duration(nc: Path, array) -> None:
+    """Refuse time bins ending later than the limit: the model would run for that long."""
+    import numpy as np
+
+    if "time_bin_end" not in array.coords:
+        return  # read_assembly names the missing coordinate
+    ends = np.atleast_1d(np.asarray(array["time_bin_end"].values, dtype=float))
+    most = limit(MAX_MS_ENV, DEFAULT_MAX_MS)
+    bad = ends[~(np.isfinite(ends) & (ends <= most))]
+    if bad.size:
+        raise UserDataError(f"{nc}: time_bin_end {bad[0]:g} ms is beyond the {most:g} ms after stimulus onset "
+                            f"a recording may last (the model runs until the last bin ends); set ${MAX_MS_ENV} "
+                            "to allow longer")
+
+
+def _check_values(nc: Path, array) -> None:
+    """Responses Brain-Score's regression can fit: all finite, not all equal."""
+    import numpy as np
+
+    values = np.asarray(array.values, dtype=float)
+    finite = np.isfinite(values)
+    if not finite.all():
+        n_bad = int((~finite).sum())
+        which = "all" if n_bad == values.size else f"{n_bad:,} of {values.size:,}"
+        raise UserDataError(f"{nc}: {which} response values are NaN or inf; the regression needs finite values "
+                            "(drop the affected neuroids or trials)")
+    if values.size and values.min() == values.max():
+        raise UserDataError(f"{nc}: every response value is {values.flat[0]:g}; constant responses cannot be "
+                            "predicted or scored")
 
 
 def read_stimuli(files: UserFiles, stimulus_ids) -> "object":

@@ -136,7 +136,7 @@ def describe_validation_error(
         path = join_path(parts)
         if ctx.get("subpath"):
             path = f"{path}.{ctx['subpath']}" if path else ctx["subpath"]
-        source = _source_for(path, sources or {}, default_source)
+        source = source_for(path, sources or {}, default_source)
         problems.append((path, message))
         lines.append(f"  {source}: {path or '<top level>'}: {message}")
     for i, (path, message) in enumerate(problems):
@@ -144,7 +144,9 @@ def describe_validation_error(
             filled = message.replace("{alternatives}", "; or ".join(dict.fromkeys(unions[path])))
             problems[i] = (path, filled)
             lines[i] = lines[i].replace(message, filled)
-    header = f"invalid configuration ({len(lines)} error{'s' if len(lines) != 1 else ''}):"
+    if len(lines) == 1:
+        return ConfigError(lines[0].strip(), problems)
+    header = f"invalid configuration ({len(lines)} errors):"
     return ConfigError("\n".join([header, *lines]), problems)
 
 
@@ -158,11 +160,23 @@ def _node(data: Any, parts: Sequence[Any]) -> Any:
     return data
 
 
-def _source_for(path: str, sources: Dict[str, str], default: str) -> str:
-    # The longest override prefix of this path wins: `--set data={...}` explains data.x.
+def source_for(path: str, sources: Mapping[str, str], default: str) -> str:
+    """Where the value at ``path`` came from: the entry of ``sources`` for the
+    longest prefix of ``path`` (``--set data={...}`` explains ``data.x``), else ``default``."""
     best = None
     for key, src in sources.items():
         if path == key or path.startswith(key + ".") or path.startswith(key + "["):
             if best is None or len(key) > len(best[0]):
                 best = (key, src)
     return best[1] if best else default
+
+
+def merge_sources(base: Mapping[str, str], overrides: Mapping[str, str]) -> Dict[str, str]:
+    """``base`` (e.g. a file's ``{key.path: "file:line"}``) with ``overrides`` on top; an
+    override of ``a.b`` also replaces what ``base`` said about ``a.b.c``."""
+    merged = dict(base)
+    for key in overrides:
+        for path in [p for p in merged if p == key or p.startswith(key + ".") or p.startswith(key + "[")]:
+            del merged[path]
+    merged.update(overrides)
+    return merged

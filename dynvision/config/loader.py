@@ -11,10 +11,10 @@ from typing import Any, Dict, Iterable, Mapping, Optional, Sequence, Union
 from pydantic import ValidationError
 
 from ..fileio import write_text_atomically
-from .errors import ConfigError, describe_validation_error
+from .errors import ConfigError, describe_validation_error, merge_sources
 from .overrides import apply_overrides
 from .schema import Config
-from .yaml_io import dump_yaml, read_yaml
+from .yaml_io import dump_yaml, read_yaml_located
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -29,9 +29,17 @@ def validate(data: Any, source: str = "<dict>", sources: Optional[Dict[str, str]
     if not isinstance(data, Mapping):
         raise ConfigError(f"{source}: the top level must be a mapping of sections, got {type(data).__name__}")
     try:
-        return Config.model_validate(dict(data))
+        config = Config.model_validate(dict(data))
     except ValidationError as exc:
         raise describe_validation_error(exc, data, Config, sources, default_source=source) from None
+    config._sources = dict(sources or {})
+    config._default_source = source
+    return config
+
+
+def file_sources(path: str, lines: Mapping[str, int]) -> Dict[str, str]:
+    """``{key.path: "path:line"}`` for the keys a YAML file sets."""
+    return {key: f"{path}:{line}" for key, line in lines.items()}
 
 
 def load_config(path: Optional[PathLike] = None, overrides: Iterable[str] = ()) -> Config:
@@ -41,13 +49,13 @@ def load_config(path: Optional[PathLike] = None, overrides: Iterable[str] = ()) 
     path and the file (or the override) the bad value came from.
     """
     source = os.fspath(path) if path is not None else str(DEFAULT_CONFIG_PATH)
-    data = read_yaml(source)
+    data, lines = read_yaml_located(source)
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the top level must be a mapping of sections, got {type(data).__name__}")
     data = copy.deepcopy(data)
-    sources = apply_overrides(data, list(overrides))
+    sources = merge_sources(file_sources(source, lines), apply_overrides(data, list(overrides)))
     return validate(data, source=source, sources=sources)
 
 

@@ -6,13 +6,14 @@ that a config written to YAML and read back compares equal.
 """
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Dict, List, Literal, Optional, Union
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import Annotated
 
-from .errors import fail
+from .errors import fail, join_path, source_for
 from . import torch_names
 
 
@@ -27,11 +28,43 @@ def _plain(value: Any) -> Any:
     return value
 
 
-FreeDict = Annotated[Dict[str, Any], BeforeValidator(lambda v: _plain(v) if isinstance(v, dict) else v)]
+def _non_finite(value: Any, parts: tuple = ()) -> Optional[tuple]:
+    """The key path of the first NaN/inf number in a nested value, else None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return parts
+    if isinstance(value, dict):
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _non_finite(item, parts + (key,))
+        if found is not None:
+            return found
+    return None
+
+
+def _free_dict(value: Any) -> Any:
+    """Plain values, all numbers finite: a NaN time constant trains to a NaN loss."""
+    if not isinstance(value, dict):
+        return value
+    value = _plain(value)
+    bad = _non_finite(value)
+    if bad is not None:
+        node = value
+        for part in bad:
+            node = node[part]
+        raise fail(join_path(bad), f"must be a finite number, got {node}")
+    return value
+
+
+FreeDict = Annotated[Dict[str, Any], BeforeValidator(_free_dict)]
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True)
+    # allow_inf_nan=False: typed float fields refuse NaN/inf too
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, validate_default=True, allow_inf_nan=False)
 
 
 class ModelSection(Section):
@@ -300,6 +333,25 @@ class Config(Section):
     callbacks: CallbacksSection = Field(default_factory=CallbacksSection)
     seed: int = 0
     output_dir: str = "runs"
+    #: where each value came from: ``{key.path: "file:line" | "--set k=v"}`` and the fallback
+    _sources: Dict[str, str] = PrivateAttr(default_factory=dict)
+    _default_source: str = PrivateAttr("<config>")
+
+    def source_of(self, path: str) -> str:
+        """Where the value at ``path`` (e.g. ``model.args.tau``) came from: the
+        ``--set`` override, ``file:line``, or the file/dict the config was read from."""
+        return source_for(path, self._sources, self._default_source)
+
+    def __eq__(self, other: Any) -> bool:
+        # where the values came from is no part of the config
+        if not isinstance(other, Config):
+            return NotImplemented
+        return self.model_dump() == other.model_dump()
+
+    @property
+    def sources(self) -> Dict[str, str]:
+        """``{key.path: origin}`` recorded when the config was validated."""
+        return dict(self._sources)
 
     @model_validator(mode="after")
     def _cross_check(self) -> "Config":

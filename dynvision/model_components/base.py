@@ -422,17 +422,26 @@ class DynamicsModel(nn.Module):
                     op()
             return readout(last.h)
 
-        return step
+        if not debug:
+            return step
+
+        def checked_step(frame: torch.Tensor, k: int) -> torch.Tensor:
+            return self._check_logits(step(frame, k), frame.shape[0], f"the readout (classifier) at step {k}", k)
+
+        return checked_step
+
+    def _check_logits(self, out: Any, batch: int, what: str, k: int) -> torch.Tensor:
+        """Debug mode: one step's logits must be a finite ``(B, n_classes)`` tensor."""
+        where = f"{type(self).__name__}: {what} (t={(k + 1) * self.dt:g} ms)"
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (batch, self.n_classes):
+            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
+            raise DynamicsError(f"{where}: returned {shape}, expected ({batch}, {self.n_classes})")
+        if not torch.isfinite(out).all():
+            raise DynamicsError(f"{where}: output contains {'NaN' if torch.isnan(out).any() else 'inf'}")
+        return out
 
     def _checked_user_step(self, frame: torch.Tensor, k: int) -> torch.Tensor:
-        out = self.forward_step(frame)
-        where = f"{type(self).__name__}.forward at step {k} (t={(k + 1) * self.dt:g} ms)"
-        if not isinstance(out, torch.Tensor) or tuple(out.shape) != (frame.shape[0], self.n_classes):
-            shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
-            raise DynamicsError(f"{where}: returned {shape}, expected ({frame.shape[0]}, {self.n_classes})")
-        if not torch.isfinite(out).all():
-            raise DynamicsError(f"{where}: output contains NaN/inf")
-        return out
+        return self._check_logits(self.forward_step(frame), frame.shape[0], f"forward at step {k}", k)
 
     # -------------------------------------------------------------- responses
     def step_times(self, n_steps: Optional[int] = None) -> np.ndarray:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -137,12 +138,33 @@ def build_model(config: Config, model_module: Optional[Union[str, os.PathLike]] 
             f"{cls.__qualname__}.__init__ does not pass {unknown} on to LightningBase; "
             "give it **kwargs and call super().__init__(**kwargs)"
         )
-    model = cls(**kwargs)
+    try:
+        model = cls(**kwargs)
+    except (ValueError, TypeError) as error:  # the constructor's check of a model argument
+        raise model_argument_error(config, error) from error
     if config.optimizer.param_groups:  # a group that matches nothing is a typo: fail now, naming it
         from dynvision.config.builders import build_param_groups
 
         build_param_groups(model.named_parameters(), config.optimizer)
     return model
+
+
+def model_argument_error(config: Config, error: Exception) -> ConfigError:
+    """The model constructor refused an argument: a one-line :class:`ConfigError`
+    naming where the value came from (``--set``, or the config file and line).
+
+    The key is the ``model.args`` key the message names as ``key=`` (a ``--set``
+    one first); ``--set`` overrides of ``model.args`` the message does not name
+    are listed too, since they may be what made the named value wrong."""
+    message = " ".join(str(error).split())
+    named = [f"model.args.{k}" for k in config.model.args if re.search(rf"(?<![\w]){re.escape(k)}=", message)]
+    overridden = [p for p in named if config.source_of(p).startswith("--set")]
+    path = (overridden or named or ["model.args"])[0]
+    origins = [config.source_of(path)]
+    if not overridden:
+        origins = sorted({src for key, src in config.sources.items()
+                          if key.startswith("model.args") and src.startswith("--set")}) + origins
+    return ConfigError(f"{', '.join(dict.fromkeys(origins))}: {path}: {message}", [(path, message)])
 
 
 def model_record(model, model_module: Optional[Union[str, os.PathLike]] = None) -> Dict[str, Any]:

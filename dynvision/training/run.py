@@ -152,10 +152,9 @@ def train(
     resume_path = _resume_path(resume, run_dir, overwrite)
     if resume_path is not None:
         _check_resume_matches(resume_path, config)
-    config_path = save_config(config, run_dir / "config.yaml")
-
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    model = build_model(config, model_module)
+    model = build_model(config, model_module)  # a bad model argument fails before anything is written
+    config_path = save_config(config, run_dir / "config.yaml")
     from dynvision.data import DataModule
 
     datamodule = DataModule(config.data)
