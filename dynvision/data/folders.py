@@ -33,11 +33,26 @@ def _root(config, layout: str) -> Path:
     return root
 
 
+def load_image(path: str):
+    """torchvision's PIL loader (RGB), but an unreadable or truncated file is a
+    :class:`DataError` naming it, not PIL's bare "image file is truncated"."""
+    from PIL import Image
+
+    try:
+        with open(path, "rb") as handle:
+            with Image.open(handle) as image:
+                return image.convert("RGB")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise DataError(f"image {path} cannot be read ({type(error).__name__}: {error}); "
+                        "replace or delete the file") from None
+
+
 def _image_folder(path: Path, layout: str):
     from torchvision.datasets import ImageFolder
 
     try:
-        return ImageFolder(str(path))  # no transform: TransformedSubset applies one per split
+        # no transform: TransformedSubset applies one per split
+        return ImageFolder(str(path), loader=load_image)
     except FileNotFoundError as exc:
         raise DataNotFoundError(f"no usable images under {str(path)!r} ({exc}); {layout}") from None
 
@@ -100,7 +115,7 @@ def _imagenet_split(root: Path, split: str):
         from torchvision.datasets import ImageNet
 
         try:
-            return ImageNet(str(root), split=split)
+            return ImageNet(str(root), split=split, loader=load_image)
         except (RuntimeError, FileNotFoundError) as exc:
             raise DataError(f"cannot read ImageNet {split!r} split under {str(root)!r}: {exc}; {IMAGENET_LAYOUT}") from None
     return _image_folder(root / split, IMAGENET_LAYOUT)
