@@ -269,8 +269,22 @@ def read_stimuli(files: UserFiles, stimulus_ids) -> "object":
     if absent:
         raise UserDataError(f"{len(absent)} image file(s) named in {files.csv.name} are missing from "
                             f"{files.image_dir}, e.g. {', '.join(p.name for p in absent[:5])}")
+    for path in paths:
+        _check_image(files.csv, path)
     table["path"] = [str(p) for p in paths]
     return table
+
+
+def _check_image(csv: Path, path: Path) -> None:
+    """Decode ``path`` once, so a truncated image fails now, not after the ceiling was computed."""
+    from PIL import Image
+
+    try:
+        with Image.open(path) as image:
+            image.load()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise UserDataError(f"{path} (named in {csv.name}) cannot be read as an image "
+                            f"({type(error).__name__}: {error})") from None
 
 
 def content_hash(files: UserFiles, image_paths: List[str], length: int = 10) -> str:

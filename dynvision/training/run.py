@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 import pytorch_lightning as pl
 import torch
 
-from dynvision.config import Config, load_config, save_config
+from dynvision.config import Config, ConfigError, load_config, save_config
 
 from .callbacks import RecordRunConfig, default_callbacks
 from .model_io import build_model, model_record, read_checkpoint, CONFIG_KEY
@@ -112,6 +112,15 @@ def _check_resume_matches(path: Path, config: Config) -> None:
             )
 
 
+def _check_accelerator(config: Config) -> None:
+    from dynvision.devices import check_accelerator
+
+    try:
+        check_accelerator(config.trainer.accelerator)
+    except ValueError as error:
+        raise ConfigError(f"{config.source_of('trainer.accelerator')}: trainer.accelerator: {error}") from None
+
+
 def _scalars(metrics: Mapping[str, Any]) -> Dict[str, float]:
     out: Dict[str, float] = {}
     for key, value in metrics.items():
@@ -152,6 +161,7 @@ def train(
     resume_path = _resume_path(resume, run_dir, overwrite)
     if resume_path is not None:
         _check_resume_matches(resume_path, config)
+    _check_accelerator(config)
     pl.seed_everything(config.seed, workers=True, verbose=False)
     model = build_model(config, model_module)  # a bad model argument fails before anything is written
     config_path = save_config(config, run_dir / "config.yaml")

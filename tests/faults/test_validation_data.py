@@ -95,3 +95,13 @@ def test_a_truncated_stimulus_is_named(tmp_path):
     bad = _truncated_png(tmp_path / "stim.png")
     with pytest.raises(StimulusError, match=rf"stimulus 'S1' \({bad}\): cannot be read as an image"):
         ImageLoader(3, 8, 8).load(str(bad), "S1")
+
+
+def test_a_truncated_image_of_a_user_data_set_is_refused_before_recording(tmp_path):
+    from benchmarks.user_data.layout import locate, read_stimuli
+
+    nc = write_example(tmp_path / "data", n_stimuli=4, n_neuroids=3, n_repetitions=2)
+    bad = _truncated_png(nc.parent / "images" / "stim002.png")
+    array = read_assembly(nc)
+    with pytest.raises(UserDataError, match=rf"^{bad} \(named in assembly.csv\) cannot be read as an image"):
+        read_stimuli(locate(nc, dict(array.attrs)), array["stimulus_id"].values)
