@@ -14,6 +14,10 @@ import warnings
 from typing import List, Optional
 
 from . import __version__
+from .verbosity import level_from_flags, set_verbosity
+
+#: packages whose exceptions carry messages written for users
+_OWN_PACKAGES = ("dynvision", "brain_models", "benchmarks")
 
 #: sub-command modules, in the order ``--help`` lists them
 COMMANDS = ("quickstart", "models", "train", "score", "benchmarks", "report", "compare", "register", "experiment", "workflow")
@@ -25,10 +29,43 @@ def build_parser() -> argparse.ArgumentParser:
         description="Recurrent vision models with continuous-time dynamics, scored against the brain over time.",
     )
     parser.add_argument("--version", action="version", version=f"dynvision {__version__}")
+    add_output_arguments(parser, top_level=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"dynvision.commands.{name}").add_parser(subparsers)
+    for command in set(subparsers.choices.values()):  # every command takes them, before or after its name
+        add_output_arguments(command, top_level=False)
     return parser
+
+
+def add_output_arguments(parser: argparse.ArgumentParser, top_level: bool) -> None:
+    """``-q/--quiet``, ``-v/--verbose`` and ``--debug``; a sub-command's copies
+    default to SUPPRESS so that ``dynvision -v train`` keeps the top level's value."""
+    default = False if top_level else argparse.SUPPRESS
+    group = parser.add_argument_group("output")
+    group.add_argument("-q", "--quiet", action="store_true", default=default,
+                       help="print only results, warnings and errors (no progress)")
+    group.add_argument("-v", "--verbose", action="store_true", default=default,
+                       help="print details too, and the traceback of an error")
+    group.add_argument("--debug", action="store_true", default=default,
+                       help="show the traceback of an error (otherwise one line)")
+
+
+def describe_error(error: BaseException) -> str:
+    """One line: our own errors by their message, anything else prefixed with its type."""
+    from .config.errors import ConfigError  # imported only when something failed
+
+    # a config error lists its problems one per line; anything else is folded into one line
+    message = str(error) if isinstance(error, ConfigError) else " ".join(str(error).split())
+    if type(error).__module__.split(".")[0] in _OWN_PACKAGES and message:
+        return message
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def exit_status(error: BaseException) -> int:
+    """2 for bad input (our errors, files), 1 for anything unexpected."""
+    own = type(error).__module__.split(".")[0] in _OWN_PACKAGES
+    return 2 if own or isinstance(error, OSError) else 1
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -36,6 +73,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     warnings.filterwarnings("ignore", message="xarray subclass .* should explicitly define __slots__")
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        set_verbosity(level_from_flags(args.quiet, args.verbose))
+    except ValueError as error:
+        parser.error(str(error))
     if not getattr(args, "command", None):
         parser.print_help()
         return 0
@@ -47,6 +88,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     except BrokenPipeError:  # e.g. `dynvision models | head`
         sys.stderr.close()
         return 0
+    except Exception as error:
+        if args.debug or args.verbose:
+            raise
+        print(f"dynvision {args.command}: error: {describe_error(error)} (--debug shows the traceback)",
+              file=sys.stderr)
+        return exit_status(error)
 
 
 if __name__ == "__main__":
