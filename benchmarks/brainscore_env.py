@@ -7,11 +7,12 @@ runner does this first). Nothing here runs at import time.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import warnings
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Iterator, Optional
 
 from .paths import PathLike, dynvision_home
 
@@ -23,6 +24,17 @@ _CACHE_FOLDERS = {
     "MT_HOME": "model-tools",  # PCA ImageNet features of model_helpers
 }
 INSTALL_VARIABLE = "BS_INSTALL_DEPENDENCIES"
+
+#: Brain-Score ``@store`` caches whose key includes the model (prefixes of their function identifiers).
+#: They are switched off while scoring (unless the user set ``RESULTCACHING_DISABLE``), on top of
+#: the identifier embedding the config and weights hashes.
+MODEL_DEPENDENT_CACHES = (
+    "brainscore_vision.model_helpers",  # activations, layer selection, PCA
+    "brainscore_vision.benchmark_helpers.properties_common",  # firing rates keyed by model identifier
+    "brainscore_vision.benchmarks.marques2020",  # model properties keyed by model identifier
+    "brainscore_vision._run_score",
+    "brainscore_vision.score",
+)
 
 
 def brainscore_root() -> Path:
@@ -64,3 +76,29 @@ def brainio_home() -> Path:
     """
     from brainscore_core.supported_data_standards.brainio import fetch
     return Path(fetch.get_local_data_path())
+
+
+def prepare_environment() -> Dict[str, str]:
+    """Brain-Score's caches under ``$DYNVISION_HOME``, no plugin installs, and the
+    model-dependent result caches off (a user's own ``RESULTCACHING_DISABLE`` wins)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "configured after import" matters only for the first import
+        values = configure_brainscore_environment()
+    if not os.environ.get("RESULTCACHING_DISABLE"):
+        os.environ["RESULTCACHING_DISABLE"] = ",".join(MODEL_DEPENDENT_CACHES)
+    values["RESULTCACHING_DISABLE"] = os.environ["RESULTCACHING_DISABLE"]
+    return values
+
+
+@contextlib.contextmanager
+def quiet_metrics() -> Iterator[None]:
+    """Hide the xarray/pandas deprecation chatter Brain-Score's metrics emit once per split."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.filterwarnings("ignore", message="Pandas doesn't allow columns")  # Brain-Score's screen.py
+        # a layer that has not responded yet in a time bin gives constant features; the
+        # per-bin values in the result show that bin, one warning per split adds nothing
+        warnings.filterwarnings("ignore", message="An input array is constant")
+        warnings.filterwarnings("ignore", message="Degrees of freedom <= 0")
+        yield

@@ -11,3 +11,7 @@ class DataNotAvailableError(FileNotFoundError):
 
     def __str__(self) -> str:  # FileNotFoundError would prefix an errno
         return str(self.args[0])
+
+
+class ScoringError(RuntimeError):
+    """Scoring could not run (bad model specification, uncommitted region, ...)."""

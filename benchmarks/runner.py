@@ -21,61 +21,26 @@ stimuli resized to the model's visual field) stay on.
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import platform
-import sys
+import os
 import time
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-import numpy as np
-
+from .brain_model import make_brain_model
+from .brainscore_env import prepare_environment, quiet_metrics
+from .errors import ScoringError
+from .model_source import ModelSpec, load_model_spec
+from .paths import PathLike
 from .results import Result, find_result
+from .score_values import score_arrays, summarize_score
 
-PathLike = Union[str, "os.PathLike[str]"]
-
-#: Brain-Score ``@store`` caches whose key includes the model (prefixes of their function identifiers).
-#: They are switched off while scoring (unless the user set ``RESULTCACHING_DISABLE``), on top of
-#: the identifier embedding the config and weights hashes.
-MODEL_DEPENDENT_CACHES = (
-    "brainscore_vision.model_helpers",  # activations, layer selection, PCA
-    "brainscore_vision.benchmark_helpers.properties_common",  # firing rates keyed by model identifier
-    "brainscore_vision.benchmarks.marques2020",  # model properties keyed by model identifier
-    "brainscore_vision._run_score",
-    "brainscore_vision.score",
-)
-CHECKPOINT_SUFFIXES = (".ckpt", ".pt", ".pth")
-
-
-class ScoringError(RuntimeError):
-    """Scoring could not run (bad model specification, uncommitted region, ...)."""
-
-
-# ----------------------------------------------------------------- specifications
-@dataclass
-class ModelSpec:
-    """What to score.
-
-    :param model: a registered model name, a checkpoint path, or an ``nn.Module``.
-    :param checkpoint: weights to load (a checkpoint written by ``dynvision train``).
-    :param config: YAML config to build the model from (registered names only).
-    :param overrides: ``key=value`` config overrides (``--set``).
-    :param model_module: a Python file defining user models (imported first).
-    :param name: display name (default: the registry name).
-    """
-
-    model: Any
-    checkpoint: Optional[PathLike] = None
-    config: Optional[PathLike] = None
-    overrides: Sequence[str] = ()
-    model_module: Optional[PathLike] = None
-    name: Optional[str] = None
+__all__ = ["ScoreOptions", "ScoringError", "run_benchmark", "score_model", "versions"]
 
 
 @dataclass
@@ -112,39 +77,6 @@ class ScoreOptions:
         }
 
 
-@dataclass
-class LoadedModel:
-    """A built model and everything that identifies it."""
-
-    model: Any
-    name: str
-    identifier: str
-    config: Any = None  # dynvision.config.Config or None
-    config_hash: Optional[str] = None
-    weights_hash: str = ""
-    checkpoint: Optional[str] = None
-    checkpoint_hash: Optional[str] = None
-    trained: Optional[bool] = False
-    mean: Optional[Sequence[float]] = None
-    std: Optional[Sequence[float]] = None
-    notes: List[str] = field(default_factory=list)
-
-
-# ----------------------------------------------------------------- environment
-def prepare_environment() -> Dict[str, str]:
-    """Brain-Score's caches under ``$DYNVISION_HOME``, no plugin installs, and the
-    model-dependent result caches off (a user's own ``RESULTCACHING_DISABLE`` wins)."""
-    from .brainscore_env import configure_brainscore_environment
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "configured after import" matters only for the first import
-        values = configure_brainscore_environment()
-    if not os.environ.get("RESULTCACHING_DISABLE"):
-        os.environ["RESULTCACHING_DISABLE"] = ",".join(MODEL_DEPENDENT_CACHES)
-    values["RESULTCACHING_DISABLE"] = os.environ["RESULTCACHING_DISABLE"]
-    return values
-
-
 def versions() -> Dict[str, str]:
     """Versions of the packages a score depends on."""
     from importlib import metadata
@@ -163,356 +95,6 @@ def _hash_json(data: Any, length: int = 12) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
-# ----------------------------------------------------------------- models
-def _looks_like_checkpoint(model: Any) -> bool:
-    if not isinstance(model, (str, os.PathLike)):
-        return False
-    text = os.fspath(model)
-    return text.lower().endswith(CHECKPOINT_SUFFIXES) or os.path.isfile(text)
-
-
-def load_model(spec: Union[ModelSpec, str, Any]) -> LoadedModel:
-    """Build or load the model of ``spec`` and work out its identifier.
-
-    Identifier: ``<name>-c<config hash>-w<weights hash>`` (``<name>-w<weights hash>``
-    without a config). The config hash covers the whole resolved config; the
-    weights hash every parameter and buffer.
-    """
-    from torch import nn
-
-    if not isinstance(spec, ModelSpec):
-        spec = ModelSpec(spec)
-    if spec.model_module:
-        from dynvision.models import load_model_module
-
-        load_model_module(os.fspath(spec.model_module))
-    if isinstance(spec.model, nn.Module):
-        if spec.checkpoint or spec.config or spec.overrides:
-            raise ScoringError("an nn.Module is scored as it is: no checkpoint, config or overrides")
-        model = spec.model
-        config = getattr(model, "dynvision_config", None)
-        loaded = _describe(model, spec.name or _registered_name(model), config, trained=None)
-    elif spec.checkpoint is not None or _looks_like_checkpoint(spec.model):
-        loaded = _from_checkpoint(spec)
-    else:
-        loaded = _from_config(spec)
-    return loaded
-
-
-def _registered_name(model: Any) -> str:
-    try:
-        from dynvision.models import models
-        for name, cls in models.items():
-            if cls is type(model):
-                return name
-    except ImportError:  # pragma: no cover
-        pass
-    return type(model).__name__
-
-
-def _normalization(config: Any) -> Tuple[Optional[Sequence[float]], Optional[Sequence[float]]]:
-    if config is None:
-        return None, None
-    from dynvision.data.registry import DATASETS
-    from dynvision.data.transforms import resolve_stats
-
-    try:
-        return resolve_stats(DATASETS.get(config.data.name), config.data)
-    except Exception as error:  # an unregistered dataset: say so, use the adapter's default
-        warnings.warn(f"normalization of dataset {config.data.name!r} unknown ({error}); using ImageNet's")
-        return None, None
-
-
-def _describe(model: Any, name: str, config: Any, trained: Optional[bool], checkpoint: Optional[str] = None,
-              checkpoint_hash: Optional[str] = None) -> LoadedModel:
-    from brain_models import weights_hash
-    from dynvision.config import config_hash as hash_config
-
-    weights = weights_hash(model, length=12)
-    c_hash = hash_config(config) if config is not None else None
-    identifier = f"{name}-c{c_hash[:8]}-w{weights[:10]}" if c_hash else f"{name}-w{weights[:10]}"
-    mean, std = _normalization(config)
-    return LoadedModel(model=model, name=name, identifier=identifier, config=config, config_hash=c_hash,
-                       weights_hash=weights, checkpoint=checkpoint, checkpoint_hash=checkpoint_hash,
-                       trained=trained, mean=mean, std=std)
-
-
-def _from_config(spec: ModelSpec) -> LoadedModel:
-    import torch
-
-    from dynvision.commands.train import resolve_config
-    from dynvision.training import build_model
-
-    name = str(spec.model)
-    config = resolve_config(None if spec.config is None else os.fspath(spec.config), name, list(spec.overrides),
-                            None if spec.model_module is None else os.fspath(spec.model_module))
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(config.seed))
-        model = build_model(config, None if spec.model_module is None else os.fspath(spec.model_module))
-    model.eval()
-    loaded = _describe(model, spec.name or config.model.name, config, trained=False)
-    loaded.notes.append(f"UNTRAINED: {config.model.name} with random initial weights (seed {config.seed}); "
-                        "pass --checkpoint to score trained weights")
-    return loaded
-
-
-def _from_checkpoint(spec: ModelSpec) -> LoadedModel:
-    if spec.config is not None or spec.overrides:
-        raise ScoringError("a checkpoint carries its own config: --config/--set apply only to models built "
-                           "from a registered name (score the checkpoint as it was trained)")
-    path = Path(os.fspath(spec.checkpoint if spec.checkpoint is not None else spec.model)).expanduser()
-    if not path.is_file():
-        raise FileNotFoundError(f"checkpoint {path} does not exist")
-    from .fileio import sha1_of
-    from dynvision.training import load_checkpoint
-
-    module = None if spec.model_module is None else os.fspath(spec.model_module)
-    try:
-        model = load_checkpoint(path, model_module=module)
-    except KeyError:  # not written by `dynvision train`: the adapter's loader knows other layouts
-        from brain_models import load_model as load_plain
-
-        requested = None if spec.checkpoint is None else str(spec.model)
-        model, info = load_plain(path, model_class=requested)
-        config = None
-        if info.get("config") is not None:
-            from dynvision.config import validate
-            with contextlib.suppress(Exception):
-                config = validate(dict(info["config"]))
-        model.dynvision_config = config
-    config = getattr(model, "dynvision_config", None)
-    stored_name = config.model.name if config is not None else _registered_name(model)
-    if spec.checkpoint is not None and not _looks_like_checkpoint(spec.model) and str(spec.model) != stored_name:
-        raise ScoringError(f"checkpoint {path} holds a {stored_name}, not a {spec.model}; "
-                           f"run `dynvision score {stored_name} --checkpoint {path}`")
-    return _describe(model, spec.name or stored_name, config, trained=True, checkpoint=str(path),
-                     checkpoint_hash=sha1_of(path)[:12])
-
-
-# ----------------------------------------------------------------- brain model
-def make_brain_model(loaded: LoadedModel, options: ScoreOptions, benchmark: Any = None):
-    """The :class:`ProgressBrainModel` for ``loaded`` with ``options``."""
-    from brain_models import DynVisionBrainModel
-
-    global ProgressBrainModel
-    if ProgressBrainModel is None:
-        ProgressBrainModel = _progress_class(DynVisionBrainModel)
-    region_benchmarks = {}
-    if options.select_layers and benchmark is not None and getattr(benchmark, "region", None):
-        region_benchmarks[benchmark.region] = benchmark
-    brain_model = ProgressBrainModel(
-        loaded.model, identifier=loaded.identifier, visual_degrees=options.visual_degrees,
-        region_layer_map=dict(options.region_layer_map) or None, t_presentation=options.t_presentation,
-        latency=options.latency, batch_size=options.batch_size, mean=loaded.mean, std=loaded.std,
-        reduction=options.reduction, max_features=options.max_features, seed=options.seed,
-        region_benchmarks=region_benchmarks or None, device=options.device)
-    brain_model.progress = options.progress
-    return brain_model
-
-
-ProgressBrainModel = None  # built lazily: importing brain_models imports Brain-Score
-
-
-def _progress_class(base):
-    from brain_models.stimuli import as_stimuli
-    from brain_models.time_bins import normalize_time_bins
-
-    class _ProgressBrainModel(base):
-        """The adapter, plus a progress bar over images, the time spent recording,
-        and which layers/time bins the benchmark asked for."""
-
-        progress: bool = True
-        progress_label: str = "activations"
-
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.extraction_seconds = 0.0
-            self.recorded_layers: List[str] = []
-            self.recorded_bins: List[Tuple[float, float]] = []
-
-        def start_recording(self, recording_target, time_bins=None):
-            super().start_recording(recording_target, time_bins)
-            self.recorded_layers = self.layers_for(recording_target)
-            from brain_models import DEFAULT_TIME_BINS
-            self.recorded_bins = normalize_time_bins(DEFAULT_TIME_BINS if time_bins is None else time_bins)
-
-        def start_task(self, task, fitting_stimuli=None, *args, **kwargs):
-            super().start_task(task, fitting_stimuli, *args, **kwargs)
-            if task != "passive":
-                self.recorded_layers = [self.readout_layer()]
-                self.recorded_bins = [self.readout_bin()]
-
-        def record(self, stimuli, layer_regions, plan):
-            stimuli = as_stimuli(stimuli)
-            n_images = len(stimuli.unique_paths()[0])
-            bar = _bar(total=n_images, desc=self.progress_label, unit="img", enabled=self.progress)
-            loader = self.loader
-            original = loader.load_batch
-
-            def counting(paths, ids):
-                batch = original(paths, ids)
-                bar.update(len(paths))
-                return batch
-
-            loader.load_batch = counting
-            start = time.perf_counter()
-            try:
-                return super().record(stimuli, layer_regions, plan)
-            finally:
-                self.extraction_seconds += time.perf_counter() - start
-                del loader.load_batch  # back to the class's method
-                bar.close()
-
-    return _ProgressBrainModel
-
-
-def _bar(total: int, desc: str, unit: str, enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit, disable=not enabled, leave=False, file=sys.stderr,
-                dynamic_ncols=True)
-
-
-# ----------------------------------------------------------------- Brain-Score scores -> numbers
-def _values(score: Any) -> np.ndarray:
-    return np.asarray(getattr(score, "values", score), dtype=float)
-
-
-def _mean(score: Any) -> Optional[float]:
-    if score is None:
-        return None
-    values = _values(score)
-    if values.size == 0 or np.all(np.isnan(values)):
-        return None
-    return float(np.nanmean(values))
-
-
-def _time_bins_of(score: Any) -> Optional[List[Tuple[float, float]]]:
-    if score is None or "time_bin" not in getattr(score, "dims", ()):
-        return None
-    if "time_bin_start" in score.coords and "time_bin_end" in score.coords:
-        starts, ends = score["time_bin_start"].values, score["time_bin_end"].values
-        return [(float(s), float(e)) for s, e in zip(starts, ends)]
-    return [tuple(float(v) for v in item) for item in score["time_bin"].values]
-
-
-def _per_bin(score: Any, raw: Any, ceiling: Any) -> List[Dict[str, Any]]:
-    """One entry per time bin when the benchmark scores several."""
-    bins = _time_bins_of(score) or _time_bins_of(raw)
-    if not bins or len(bins) < 2:
-        return []
-
-    def along(value, n):
-        if value is None:
-            return [None] * n
-        values = _values(value).reshape(-1) if "time_bin" in getattr(value, "dims", ()) else None
-        if values is None or values.size != n:
-            scalar = _mean(value)
-            return [scalar] * n
-        return [None if np.isnan(v) else float(v) for v in values]
-
-    n = len(bins)
-    scores, raws, ceilings = along(score, n), along(raw, n), along(ceiling, n)
-    own = getattr(score, "attrs", {}).get("per_bin")  # the benchmark's own per-bin ceiled scores
-    if own is not None and "time_bin" in getattr(own, "dims", ()):
-        scores = along(own, n)
-    elif "time_bin" not in getattr(score, "dims", ()):
-        scores = _decompose(_mean(score), raws, ceilings)
-    return [{"time_bin_start": s, "time_bin_end": e, "score": scores[i], "raw": raws[i], "ceiling": ceilings[i]}
-            for i, (s, e) in enumerate(bins)]
-
-
-def _decompose(headline: Optional[float], raws: List[Optional[float]], ceilings: List[Optional[float]]):
-    """Per-bin ceiled scores when the benchmark returns only their mean: Brain-Score ceils each bin
-    (``r**2 / ceiling`` or ``r / ceiling``) and averages; whichever reproduces the headline is used."""
-    n = len(raws)
-    if headline is None or any(v is None for v in raws + ceilings) or any(c == 0 for c in ceilings):
-        return [None] * n
-    for ceil in (lambda r, c: r ** 2 / c, lambda r, c: r / c):
-        values = [ceil(r, c) for r, c in zip(raws, ceilings)]
-        if np.isclose(np.mean(values), headline, rtol=1e-4, atol=1e-9):
-            return [float(v) for v in values]
-    return [None] * n
-
-
-def summarize_score(score: Any) -> Dict[str, Any]:
-    """Headline numbers of a Brain-Score ``Score``: ceiled score, raw, ceiling, error, per-bin values."""
-    attrs = getattr(score, "attrs", {})
-    raw = attrs.get("raw")
-    ceiling = attrs.get("ceiling")
-    error = attrs.get("error")
-    if error is None and raw is not None:
-        error = getattr(raw, "attrs", {}).get("error")
-    return {
-        "score": _mean(score),
-        "raw": _mean(raw),
-        "ceiling": _mean(ceiling),
-        "error": _mean(error),
-        "per_bin": _per_bin(score, raw, ceiling),
-    }
-
-
-def score_arrays(score: Any, per_bin: List[Dict[str, Any]], per_layer: Dict[str, float]):
-    """The arrays of a score as an ``xarray.Dataset`` with plain (netCDF-safe) coordinates."""
-    import xarray as xr
-
-    variables: Dict[str, xr.DataArray] = {}
-    if per_bin:
-        coords = {"time_bin_start": ("time_bin", [b["time_bin_start"] for b in per_bin]),
-                  "time_bin_end": ("time_bin", [b["time_bin_end"] for b in per_bin])}
-        for key in ("score", "raw", "ceiling"):
-            values = [np.nan if b[key] is None else b[key] for b in per_bin]
-            variables[f"{key}_per_bin"] = xr.DataArray(np.asarray(values, dtype=float), dims=["time_bin"],
-                                                       coords=coords)
-    if per_layer:
-        layers = list(per_layer)
-        variables["score_per_layer"] = xr.DataArray(
-            np.asarray([np.nan if per_layer[k] is None else per_layer[k] for k in layers], dtype=float),
-            dims=["layer"], coords={"layer": np.asarray(layers, dtype=str)})
-    raw = getattr(score, "attrs", {}).get("raw")
-    inner = getattr(raw, "attrs", {}).get("raw") if raw is not None else None
-    if inner is not None:
-        plain = _plain_dataarray(inner)
-        if plain is not None:
-            variables["raw_values"] = plain  # e.g. split x neuroid correlations
-    ceiling = getattr(score, "attrs", {}).get("ceiling")
-    inner_ceiling = getattr(ceiling, "attrs", {}).get("raw") if ceiling is not None else None
-    if inner_ceiling is not None:
-        plain = _plain_dataarray(inner_ceiling)
-        if plain is not None:
-            variables["ceiling_values"] = plain
-    return xr.Dataset(variables)
-
-
-def _plain_dataarray(array: Any):
-    """A copy with plain dims and 1-D string/number coordinates (MultiIndex levels flattened)."""
-    import xarray as xr
-
-    if not hasattr(array, "dims") or not hasattr(array, "values"):
-        return None
-    try:
-        values = np.asarray(array.values, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    dims = [str(d) for d in array.dims]
-    coords = {}
-    for name in array.coords:
-        if name in array.dims and hasattr(array.indexes.get(name), "levels"):
-            continue  # the MultiIndex itself; its levels are listed as coords too
-        coord = array.coords[name]
-        if coord.ndim != 1 or coord.dims[0] not in dims:
-            continue
-        data = np.asarray(coord.values)
-        if data.dtype.kind in "OUS":
-            data = data.astype(str)
-        elif data.dtype.kind not in "biuf":
-            continue
-        coords[str(name)] = (coord.dims[0], data)
-    renamed = {name: (f"{name}_" if name in dims else name) for name in coords}
-    coords = {renamed[name]: value for name, value in coords.items()}
-    return xr.DataArray(values, dims=dims, coords=coords)
-
-
 # ----------------------------------------------------------------- scoring
 @dataclass
 class _Outcome:
@@ -522,24 +104,11 @@ class _Outcome:
     total: float
 
 
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Hide the xarray/pandas deprecation chatter Brain-Score's metrics emit once per split."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.filterwarnings("ignore", message="Pandas doesn't allow columns")  # Brain-Score's screen.py
-        # a layer that has not responded yet in a time bin gives constant features; the
-        # per-bin values in the result show that bin, one warning per split adds nothing
-        warnings.filterwarnings("ignore", message="An input array is constant")
-        warnings.filterwarnings("ignore", message="Degrees of freedom <= 0")
-        yield
-
 
 def _timed_ceiling(benchmark: Any) -> Tuple[Any, float]:
     start = time.perf_counter()
     try:
-        with _quiet():
+        with quiet_metrics():
             ceiling = benchmark.ceiling
     except Exception as error:  # some benchmarks have none: let the benchmark itself decide
         ceiling = None
@@ -558,7 +127,7 @@ def run_benchmark(brain_model: Any, benchmark: Any, log: Callable[[str], None] =
     brain_model.progress_label = f"[{identifier}] activations"
     log(f"[{identifier}] recording the model and fitting the metric ...")
     start = time.perf_counter()
-    with _quiet():
+    with quiet_metrics():
         score = benchmark(brain_model)
     total = time.perf_counter() - start
     return _Outcome(score, brain_model.extraction_seconds - before, ceiling_seconds, total)
@@ -575,7 +144,7 @@ def _per_layer_scores(brain_model: Any, benchmark: Any, log: Callable[[str], Non
         for layer in [layer for layer in brain_model.available_layers() if layer != "classifier"]:
             brain_model.region_layer_map[region] = layer
             brain_model.progress_label = f"[{benchmark.identifier}] layer {layer}"
-            with _quiet():
+            with quiet_metrics():
                 values[layer] = summarize_score(benchmark(brain_model))["score"]
             log(f"[{benchmark.identifier}] layer {layer}: {_fmt(values[layer])}")
     finally:
@@ -690,11 +259,6 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
             f"{_fmt(result.ceiling)}) -> {path}")
         results[identifier] = result
     return [results[identifier] for identifier, _ in identifiers]
-
-
-def load_model_spec(model_spec: Union[ModelSpec, str, Any]) -> LoadedModel:
-    """:func:`load_model` for any accepted form of ``model_spec``."""
-    return load_model(model_spec)
 
 
 def _is_path_benchmark(identifier: str) -> bool:

@@ -5,16 +5,31 @@
 >>> brain_model = DynVisionBrainModel(model, identifier="DyRCNNx4-run1")  # doctest: +SKIP
 >>> brain_model.start_recording("V4", time_bins=[(70, 170)])  # doctest: +SKIP
 >>> assembly = brain_model.look_at(stimulus_set)  # doctest: +SKIP
-"""
-from .adapter import DEFAULT_TIME_BINS, DynVisionBrainModel, load_stored_region_layer_map, weights_hash
-from .checkpoint import from_checkpoint, load_model, resolve_model_class
-from .features import REDUCTIONS, LayerReducer
-from .layer_selection import select_layer
-from .stimuli import IMAGENET_MEAN, IMAGENET_STD, ImageLoader, StimulusError
-from .time_bins import TimePlan, normalize_time_bins, plan_time
 
-__all__ = [
-    "DEFAULT_TIME_BINS", "DynVisionBrainModel", "IMAGENET_MEAN", "IMAGENET_STD", "ImageLoader", "LayerReducer",
-    "REDUCTIONS", "StimulusError", "TimePlan", "from_checkpoint", "load_model", "load_stored_region_layer_map",
-    "normalize_time_bins", "plan_time", "resolve_model_class", "select_layer", "weights_hash",
-]
+The names below load on first use: importing the package (for instance for
+``dynvision register --help``) does not import Brain-Score or torch.
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+#: public name -> the module of this package defining it
+_EXPORTS = {
+    "DEFAULT_TIME_BINS": "adapter", "DynVisionBrainModel": "adapter", "load_stored_region_layer_map": "adapter",
+    "weights_hash": "adapter",
+    "from_checkpoint": "checkpoint", "load_model": "checkpoint", "resolve_model_class": "checkpoint",
+    "REDUCTIONS": "features", "LayerReducer": "features",
+    "select_layer": "layer_selection",
+    "IMAGENET_MEAN": "stimuli", "IMAGENET_STD": "stimuli", "ImageLoader": "stimuli", "StimulusError": "stimuli",
+    "TimePlan": "time_bins", "normalize_time_bins": "time_bins", "plan_time": "time_bins",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = sorted(_EXPORTS)

@@ -1,9 +1,13 @@
-"""The ``dynvision`` command line.
+"""The ``dynvision`` command line: the top layer, above all three packages.
 
-Each sub-command lives in its own module under ``dynvision.commands`` with
-``add_parser(subparsers)`` and ``run(args) -> int``; heavy libraries
-(Lightning, Brain-Score) are imported inside ``run`` so that every command
-starts fast and ``dynvision train`` never imports Brain-Score.
+Each sub-command is a module with ``add_parser(subparsers)`` and
+``run(args) -> int`` that lives beside the package whose job it is: the
+core's commands in ``dynvision.commands``, ``register`` in
+``brain_models.commands``, scoring and reporting in ``benchmarks.commands``.
+:data:`COMMANDS` names them by module path (so the editable install needs no
+entry-point metadata). Heavy libraries (Lightning, Brain-Score) are imported
+inside ``run`` and the packages import lazily, so every command starts fast
+and ``dynvision train`` never imports Brain-Score.
 """
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ import argparse
 import importlib
 import sys
 import warnings
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 from . import __version__
 from .verbosity import level_from_flags, set_verbosity
@@ -19,8 +23,19 @@ from .verbosity import level_from_flags, set_verbosity
 #: packages whose exceptions carry messages written for users
 _OWN_PACKAGES = ("dynvision", "brain_models", "benchmarks")
 
-#: sub-command modules, in the order ``--help`` lists them
-COMMANDS = ("quickstart", "models", "train", "score", "benchmarks", "report", "compare", "register", "experiment", "workflow")
+#: sub-command name -> the module defining it, in the order ``--help`` lists them
+COMMANDS: Dict[str, str] = {
+    "quickstart": "benchmarks.commands.quickstart",
+    "models": "dynvision.commands.models",
+    "train": "dynvision.commands.train",
+    "score": "benchmarks.commands.score",
+    "benchmarks": "benchmarks.commands.benchmarks",
+    "report": "benchmarks.commands.report",
+    "compare": "benchmarks.commands.compare",
+    "register": "brain_models.commands.register",
+    "experiment": "dynvision.commands.experiment",
+    "workflow": "benchmarks.commands.workflow",
+}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,8 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dynvision {__version__}")
     add_output_arguments(parser, top_level=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
-        importlib.import_module(f"dynvision.commands.{name}").add_parser(subparsers)
+    for module in COMMANDS.values():
+        importlib.import_module(module).add_parser(subparsers)
     for command in set(subparsers.choices.values()):  # every command takes them, before or after its name
         add_output_arguments(command, top_level=False)
     return parser

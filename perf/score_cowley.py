@@ -62,8 +62,11 @@ def main(argv=None) -> int:
     import torch
 
     from benchmarks import catalog
-    from benchmarks.runner import (ModelSpec, ScoreOptions, _quiet, load_model, make_brain_model,
-                                   prepare_environment, summarize_score)
+    from benchmarks.brain_model import make_brain_model
+    from benchmarks.brainscore_env import prepare_environment, quiet_metrics
+    from benchmarks.model_source import ModelSpec, load_model
+    from benchmarks.runner import ScoreOptions
+    from benchmarks.score_values import summarize_score
 
     prepare_environment()
     if args.threads:
@@ -84,24 +87,24 @@ def main(argv=None) -> int:
     from brainscore_vision.benchmark_helpers.screen import place_on_screen
 
     t = time.perf_counter()
-    with _quiet():
+    with quiet_metrics():
         place_on_screen(benchmark._assembly.stimulus_set, target_visual_degrees=brain_model.visual_degrees(),  # noqa: SLF001
                         source_visual_degrees=benchmark._visual_degrees)  # noqa: SLF001
     phase("stimuli on screen", time.perf_counter() - t)
 
     t = time.perf_counter()
-    with _quiet():
+    with quiet_metrics():
         ceiling = benchmark.ceiling
     phase("ceiling", time.perf_counter() - t)
     t = time.perf_counter()
-    with _quiet():
+    with quiet_metrics():
         benchmark.ceiling  # noqa: B018  (what the benchmark's own call pays: a cache read)
     cached_read = time.perf_counter() - t
 
     if torch.cuda.is_available() and args.device and "cuda" in args.device:
         torch.cuda.reset_peak_memory_stats()
     t = time.perf_counter()
-    with _quiet():
+    with quiet_metrics():
         score = benchmark(brain_model)
     call = time.perf_counter() - t
     extraction = brain_model.extraction_seconds

@@ -93,7 +93,7 @@ def accuracy_of(metrics: Dict[str, Any]) -> Tuple[Optional[str], Optional[float]
 
 # ----------------------------------------------------------------- models
 def _config(plan: ComparePlan, item: WorkItem):
-    from dynvision.commands.train import resolve_config
+    from dynvision.config import resolve_config
 
     return resolve_config(plan.config, plan.model, list(item.overrides), plan.model_module)
 
@@ -169,7 +169,7 @@ class _Model:
 
 
 def _model_for(plan: ComparePlan, item: WorkItem, log: Log, on_event: Optional[EventHook]) -> _Model:
-    from ..runner import ModelSpec, load_model
+    from ..model_source import ModelSpec, load_model
 
     if item.source == "train":
         record = ensure_trained(plan, item, log, on_event)

@@ -159,7 +159,7 @@ def check_keys(model: str, vary: Dict[str, List[Any]], config: Optional[PathLike
                model_module: Optional[PathLike]) -> None:
     """Fail before any work when a varied model argument is not one the model takes, or a
     variant's config does not validate (the error names the key)."""
-    from dynvision.commands.train import resolve_config
+    from dynvision.config import resolve_config
     from dynvision.training.model_io import accepted_arguments, resolve_model_class
 
     module = None if model_module is None else os.fspath(model_module)

@@ -1,1 +1,1 @@
-"""Sub-commands of the ``dynvision`` CLI (see :mod:`dynvision.cli`)."""
+"""Sub-commands of the ``dynvision`` CLI that need only the core library (found by :mod:`dynvision.cli`)."""

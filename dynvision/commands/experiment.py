@@ -78,7 +78,7 @@ def load_model(args: argparse.Namespace) -> Tuple[Any, Any, Dict[str, Any]]:
     else:
         import torch
 
-        from dynvision.commands.train import resolve_config
+        from dynvision.config import resolve_config
         from dynvision.training import build_model
 
         config = resolve_config(args.config, args.model, args.overrides, args.model_module)

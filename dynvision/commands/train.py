@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Optional
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -33,41 +33,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-def resolve_config(config_file: Optional[str], model: Optional[str], overrides: List[str],
-                   model_module: Optional[str] = None):
-    """The config file (or default) with MODEL and the overrides applied.
-
-    When MODEL replaces the file's model, ``model.args`` the new model does
-    not accept are dropped (with a note), so ``dynvision train CorNetRT``
-    works with the default config written for DyRCNNx4.
-    """
-    from dynvision.config import DEFAULT_CONFIG_PATH, apply_overrides, load_config, validate
-
-    base = load_config(config_file)
-    source = str(config_file or DEFAULT_CONFIG_PATH)
-    data: Dict[str, Any] = base.to_dict()
-    if model and model != base.model.name:
-        from dynvision.training.model_io import accepted_arguments, resolve_model_class
-
-        accepted, open_ended = accepted_arguments(resolve_model_class(model, model_module))
-        if not open_ended:
-            dropped = [k for k in data["model"]["args"] if k not in accepted]
-            for key in dropped:
-                del data["model"]["args"][key]
-            if dropped:
-                print(f"note: {model} takes no {', '.join(dropped)}; dropped from the model.args "
-                      f"of {source} (written for {base.model.name})", file=sys.stderr)
-        data["model"]["name"] = model
-    sources = apply_overrides(data, overrides)
-    return validate(data, source=source, sources=sources)
-
-
 def _fmt(value: Optional[float]) -> str:
     return "n/a" if value is None else f"{100 * value:.1f}%"
 
 
 def run(args: argparse.Namespace) -> int:
-    from dynvision.config import ConfigError
+    from dynvision.config import ConfigError, resolve_config
     from dynvision.data import DataError
     from dynvision.registry import UnknownNameError
 

@@ -10,6 +10,7 @@ from .errors import ConfigError
 from .imports import import_class
 from .loader import DEFAULT_CONFIG_PATH, config_hash, load_config, save_config, validate
 from .overrides import apply_overrides, parse_override
+from .resolve import resolve_config
 from .schema import (
     CallbackSpec,
     CallbacksSection,
@@ -49,6 +50,7 @@ __all__ = [
     "import_class",
     "load_config",
     "parse_override",
+    "resolve_config",
     "save_config",
     "validate",
 ]

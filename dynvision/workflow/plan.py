@@ -152,7 +152,7 @@ def _training_overrides(cfg: Mapping[str, Any], args: Mapping[str, Any], seed: i
 
 def make_variant(cfg: Mapping[str, Any], args: Mapping[str, Any], seed: int) -> Variant:
     """Resolve the training config exactly as ``dynvision train`` will, and name the run by its hash."""
-    from dynvision.commands.train import resolve_config
+    from dynvision.config import resolve_config
     from dynvision.config import config_hash
 
     overrides = _training_overrides(cfg, args, seed)

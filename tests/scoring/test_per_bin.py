@@ -6,7 +6,7 @@ import pytest
 def test_benchmark_own_per_bin_scores_are_kept_when_a_bin_is_undefined():
     from brainscore_core.metrics import Score
 
-    from benchmarks.runner import summarize_score
+    from benchmarks.score_values import summarize_score
 
     coords = {"time_bin_start": ("time_bin", [0, 10, 20]), "time_bin_end": ("time_bin", [10, 20, 30])}
     raw = Score([np.nan, 0.3, 0.6], coords=coords, dims=["time_bin"])  # a silent first bin: r undefined

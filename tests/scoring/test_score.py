@@ -11,7 +11,9 @@ import torch
 
 from benchmarks.errors import DataNotAvailableError
 from benchmarks.results import load_results
-from benchmarks.runner import ModelSpec, ScoringError, load_model, score_model
+from benchmarks.errors import ScoringError
+from benchmarks.model_source import ModelSpec, load_model
+from benchmarks.runner import score_model
 
 from .conftest import TINY, TINY_TRAIN, quiet
 

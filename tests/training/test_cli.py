@@ -81,7 +81,7 @@ def test_model_module_trains_a_batch(tmp_path, capsys):
 
 
 def test_switching_model_drops_arguments_it_does_not_take(tmp_path, capsys):
-    from dynvision.commands.train import resolve_config
+    from dynvision.config import resolve_config
 
     config = resolve_config(None, "DyRCNNx2", [])
     assert config.model.name == "DyRCNNx2"

@@ -7,7 +7,7 @@ from typing import Dict
 
 import pytest
 
-from dynvision.commands.workflow import snakemake_command
+from benchmarks.commands.workflow import snakemake_command
 
 from .conftest import TINY_MODEL, snakemake
 
@@ -36,7 +36,7 @@ def test_three_variants_by_two_seeds(tmp_path):
 
 
 def test_spec_command_line_in_an_initialized_folder(tmp_path):
-    from dynvision.commands.workflow import _init
+    from benchmarks.commands.workflow import _init
 
     assert _init(tmp_path, force=False) == 0
     # exactly the spec's line (plus -n), with MyModel coming from a user file

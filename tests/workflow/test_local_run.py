@@ -12,7 +12,7 @@ from .test_dry_run import job_counts
 
 pytestmark = pytest.mark.slow
 
-HAS_SCORE = importlib.util.find_spec("dynvision.commands.score") is not None
+HAS_SCORE = importlib.util.find_spec("benchmarks.commands.score") is not None
 
 
 def _run(tmp_path, config, *extra):
@@ -43,7 +43,7 @@ def _check_outputs(tmp_path, n_variants: int):
     return summary_dir
 
 
-@pytest.mark.skipif(not HAS_SCORE, reason="needs the `dynvision score` command (dynvision/commands/score.py), "
+@pytest.mark.skipif(not HAS_SCORE, reason="needs the `dynvision score` command (benchmarks/commands/score.py), "
                                           "not available yet")
 def test_tiny_sweep_with_the_synthetic_benchmark(tmp_path):
     config = tiny_sweep_config(tmp_path, benchmarks=["synthetic"])

@@ -46,7 +46,7 @@ def test_runs_are_named_by_model_and_training_config_hash():
 
 
 def test_variant_hash_matches_dynvision_train(tmp_path):
-    from dynvision.commands.train import resolve_config
+    from dynvision.config import resolve_config
     from dynvision.config import config_hash
 
     plan = build_plan({"model_args": {"tau": 6}, "seeds": 4, "train": {"trainer.max_epochs": 2}})

@@ -29,7 +29,7 @@ def rows(names: List[str], check: bool, data_dir: Any = None, include_brainscore
     from pathlib import Path
 
     from benchmarks import catalog
-    from benchmarks.runner import prepare_environment
+    from benchmarks.brainscore_env import prepare_environment
 
     prepare_environment()
     options = catalog.LoadOptions(data_dir=None if data_dir is None else Path(data_dir), offline=True)

@@ -74,7 +74,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _settings(args: argparse.Namespace) -> Dict[str, Any]:
-    from dynvision.commands.score import _layer_map
+    from benchmarks.commands.score import _layer_map
 
     t_presentation = args.t_presentation
     if t_presentation is not None and t_presentation < 0:
@@ -139,7 +139,7 @@ def run_command(args: argparse.Namespace) -> int:
     from benchmarks.compare import (GridError, PlanError, build_plan, collect, parse_seeds, parse_vary, run_plan,
                                     score_options, write_comparison_report)
     from benchmarks.errors import DataNotAvailableError
-    from benchmarks.runner import ScoringError
+    from benchmarks.errors import ScoringError
 
     err = lambda message: print(message, file=sys.stderr)  # noqa: E731
     try:

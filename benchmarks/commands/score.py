@@ -80,7 +80,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         from benchmarks.errors import DataNotAvailableError
-        from benchmarks.runner import ModelSpec, ScoreOptions, ScoringError, score_model
+        from benchmarks.errors import ScoringError
+        from benchmarks.model_source import ModelSpec
+        from benchmarks.runner import ScoreOptions, score_model
         from benchmarks.user_data.layout import UserDataError
 
         options = ScoreOptions(

@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
 
     _say("2/3 scoring on the offline benchmarks")
     from benchmarks.errors import DataNotAvailableError
-    from benchmarks.runner import ModelSpec, score_model
+    from benchmarks.model_source import ModelSpec
+    from benchmarks.runner import score_model
     from benchmarks.report import write_report
 
     from .score import format_table

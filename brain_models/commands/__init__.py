@@ -1,0 +1,1 @@
+"""Sub-commands of the ``dynvision`` CLI that need Brain-Score adapters (found by :mod:`dynvision.cli`)."""
