@@ -48,9 +48,21 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS.values():
         importlib.import_module(module).add_parser(subparsers)
-    for command in set(subparsers.choices.values()):  # every command takes them, before or after its name
-        add_output_arguments(command, top_level=False)
+    for command in _subcommands(parser):  # every command takes them, before or after its name
+        if "-" in command.prefix_chars:  # not a parser that passes its options through to another tool
+            add_output_arguments(command, top_level=False)
     return parser
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> List[argparse.ArgumentParser]:
+    """Every parser below ``parser`` (``workflow run`` too), each once."""
+    found: Dict[int, argparse.ArgumentParser] = {}
+    for action in parser._actions:  # argparse keeps its sub-parsers only here
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                for each in [sub, *_subcommands(sub)]:
+                    found.setdefault(id(each), each)
+    return list(found.values())
 
 
 def add_output_arguments(parser: argparse.ArgumentParser, top_level: bool) -> None:
