@@ -18,10 +18,7 @@ import warnings
 from typing import Dict, List, Optional
 
 from . import __version__
-from .verbosity import level_from_flags, set_verbosity
-
-#: packages whose exceptions carry messages written for users
-_OWN_PACKAGES = ("dynvision", "brain_models", "benchmarks")
+from .verbosity import level_from_flags, report_error, set_verbosity
 
 #: sub-command name -> the module defining it, in the order ``--help`` lists them
 COMMANDS: Dict[str, str] = {
@@ -78,30 +75,13 @@ def add_output_arguments(parser: argparse.ArgumentParser, top_level: bool) -> No
                        help="show the traceback of an error (otherwise one line)")
 
 
-def describe_error(error: BaseException) -> str:
-    """One line: our own errors by their message, anything else prefixed with its type."""
-    from .config.errors import ConfigError  # imported only when something failed
-
-    # a config error lists its problems one per line; anything else is folded into one line
-    message = str(error) if isinstance(error, ConfigError) else " ".join(str(error).split())
-    if type(error).__module__.split(".")[0] in _OWN_PACKAGES and message:
-        return message
-    return f"{type(error).__name__}: {message}" if message else type(error).__name__
-
-
-def exit_status(error: BaseException) -> int:
-    """2 for bad input (our errors, files), 1 for anything unexpected."""
-    own = type(error).__module__.split(".")[0] in _OWN_PACKAGES
-    return 2 if own or isinstance(error, OSError) else 1
-
-
 def main(argv: Optional[List[str]] = None) -> int:
     # Brain-Score's Score class warns about xarray __slots__ on every import; nothing a user can act on
     warnings.filterwarnings("ignore", message="xarray subclass .* should explicitly define __slots__")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        set_verbosity(level_from_flags(args.quiet, args.verbose))
+        set_verbosity(level_from_flags(args.quiet, args.verbose), tracebacks=args.debug or args.verbose)
     except ValueError as error:
         parser.error(str(error))
     if not getattr(args, "command", None):
@@ -116,11 +96,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         sys.stderr.close()
         return 0
     except Exception as error:
-        if args.debug or args.verbose:
-            raise
-        print(f"dynvision {args.command}: error: {describe_error(error)} (--debug shows the traceback)",
-              file=sys.stderr)
-        return exit_status(error)
+        return report_error(args.command, error)
 
 
 if __name__ == "__main__":

@@ -5,30 +5,47 @@ packages (``dynvision``, ``brain_models``, ``benchmarks``) print their
 messages to stderr at that level. Commands report progress with :func:`info`
 (hidden by ``-q``), details with :func:`detail` (shown by ``-v``), and show
 progress bars only when :func:`progress_enabled`. Results and errors are
-printed at every level.
+printed at every level. An error is one line (:func:`report_error`) unless
+``--debug`` or ``-v`` asked for its traceback.
 """
 from __future__ import annotations
 
 import logging
+import sys
 
 QUIET, NORMAL, VERBOSE = logging.WARNING, logging.INFO, logging.DEBUG
 
 #: our packages' loggers, and the third-party ones that announce things at INFO
-PACKAGES = ("dynvision", "brain_models", "benchmarks")
+PACKAGES = ("dynvision", "brain_models", "benchmarks")  # also: whose exceptions are written for users
 CHATTY = ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric")
 
 _logger = logging.getLogger("dynvision")
 
 
-def set_verbosity(level: int) -> None:
-    """Apply ``level`` (:data:`QUIET`, :data:`NORMAL` or :data:`VERBOSE`) to this process."""
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a message is logged (not the one
+    at set-up: a caller may redirect it later)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+_tracebacks = [False]
+
+
+def set_verbosity(level: int, tracebacks: bool = False) -> None:
+    """Apply ``level`` (:data:`QUIET`, :data:`NORMAL` or :data:`VERBOSE`) to this
+    process; ``tracebacks``: :func:`report_error` re-raises instead of printing a line."""
+    _tracebacks[0] = bool(tracebacks)
     for name in PACKAGES:
         logger = logging.getLogger(name)
         logger.setLevel(level)
-        if not any(getattr(h, "_dynvision", False) for h in logger.handlers):
-            handler = logging.StreamHandler()  # sys.stderr at the time of each message
+        if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+            handler = _StderrHandler()
             handler.setFormatter(logging.Formatter("%(message)s"))
-            handler._dynvision = True  # type: ignore[attr-defined]
             logger.addHandler(handler)
         logger.propagate = False
     for name in CHATTY:  # Lightning's "GPU available: ..." lines are INFO; -q hides them
@@ -66,3 +83,25 @@ def info(message: str) -> None:
 def detail(message: str) -> None:
     """A detail only ``-v`` prints."""
     _logger.debug(message)
+
+
+def describe_error(error: BaseException) -> str:
+    """One line: our own errors by their message, anything else prefixed with its type.
+    (A config error with several problems keeps one line per problem.)"""
+    from .config.errors import ConfigError  # imported only when something failed
+
+    message = str(error) if isinstance(error, ConfigError) else " ".join(str(error).split())
+    if type(error).__module__.split(".")[0] in PACKAGES and message:
+        return message
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def report_error(command: str, error: BaseException) -> int:
+    """Print ``dynvision COMMAND: error: ...`` as one line and return the exit status:
+    2 for bad input (our own errors, files), 1 for anything unexpected. With
+    ``--debug``/``-v`` re-raise ``error`` instead, so its traceback shows."""
+    if _tracebacks[0]:
+        raise error
+    print(f"dynvision {command}: error: {describe_error(error)} (--debug shows the traceback)", file=sys.stderr)
+    own = type(error).__module__.split(".")[0] in PACKAGES
+    return 2 if own or isinstance(error, OSError) else 1

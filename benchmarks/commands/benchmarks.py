@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any, Dict, List
+
+from dynvision.verbosity import report_error
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -86,8 +87,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         listing = rows(args.names, check=not args.no_check, data_dir=args.data_dir, include_brainscore=args.all)
     except (UnknownNameError, FileNotFoundError) as error:
-        print(f"dynvision benchmarks: error: {error}", file=sys.stderr)
-        return 2
+        return report_error("benchmarks", error)
     if args.json:
         print(json.dumps(listing, indent=2))
         return 0

@@ -5,6 +5,9 @@ import argparse
 import sys
 from typing import Any, Dict, List
 
+from dynvision import arguments
+from dynvision.verbosity import progress_enabled, report_error
+
 DESCRIPTION = """\
 Build every variant of MODEL (the product of the --vary flags), with --train train it per seed with
 the config (else take checkpoints from --checkpoints DIR, else score the untrained variants and say
@@ -49,7 +52,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                      help="write the work list as JSON to FILE (stdout without FILE) and stop")
     run.add_argument("--item", dest="items", action="append", metavar="ID",
                      help="run only this work item (repeatable; ids as in --plan)")
-    run.add_argument("--limit", type=int, metavar="N", help="stop after N items that needed computing")
+    run.add_argument("--limit", type=arguments.positive_int, metavar="N", help="stop after N items that needed computing")
     run.add_argument("--report-only", action="store_true", help="only (re)write the report from finished items")
     run.add_argument("--no-report", action="store_true", help="do not write the report")
     run.add_argument("--force", action="store_true", help="re-score every item even when a result exists")
@@ -61,13 +64,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                          help="commit a layer to a region, e.g. --layer IT=V2 (repeatable)")
     adapter.add_argument("--select-layers", action="store_true",
                          help="choose a layer for an uncommitted region by scoring every layer")
-    adapter.add_argument("--visual-degrees", type=float, default=8.0, help="default: 8")
-    adapter.add_argument("--t-presentation", type=float, default=100.0,
+    adapter.add_argument("--visual-degrees", type=arguments.positive_float, default=8.0, help="default: 8")
+    adapter.add_argument("--t-presentation", type=arguments.finite_float, default=100.0,
                          help="ms the image is shown (default: 100; negative: throughout)")
-    adapter.add_argument("--latency", type=float, default=0.0, help="ms the model lags the recordings (default: 0)")
-    adapter.add_argument("--max-features", type=int, default=1000, help="features per layer (default: 1000)")
-    adapter.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default: 32)")
-    adapter.add_argument("--device", default=None, help="torch device (default: cpu)")
+    adapter.add_argument("--latency", type=arguments.finite_float, default=0.0, help="ms the model lags the recordings (default: 0)")
+    adapter.add_argument("--max-features", type=arguments.positive_int, default=1000, help="features per layer (default: 1000)")
+    adapter.add_argument("--batch-size", type=arguments.positive_int, default=32, help="images per forward pass (default: 32)")
+    adapter.add_argument("--device", type=arguments.device, default=None, help="torch device (default: cpu)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(run=run_command)
     return parser
@@ -169,7 +172,7 @@ def run_command(args: argparse.Namespace) -> int:
                 f"to train them\n!! or --checkpoints DIR to score trained checkpoints\n{line}")
         if not args.report_only:
             plan.save()
-            options = score_options(plan, progress=not args.no_progress)
+            options = score_options(plan, progress=not args.no_progress and progress_enabled())
             summary = run_plan(plan, item_ids=args.items, limit=args.limit, force=args.force,
                                data_dir=args.data_dir, offline=True if args.offline else None, options=options,
                                log=err)
@@ -192,6 +195,5 @@ def run_command(args: argparse.Namespace) -> int:
         return 130
     except (GridError, PlanError, DataNotAvailableError, UnknownNameError, ConfigError, ScoringError,
             FileNotFoundError, LookupError, ValueError) as error:
-        print(f"dynvision compare: error: {error}", file=sys.stderr)
-        return 2
+        return report_error("compare", error)
 

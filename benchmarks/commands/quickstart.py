@@ -9,10 +9,11 @@ scores when nothing changed.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 from typing import List, Optional
+
+from dynvision.verbosity import report_error
 
 #: always scored (offline, generated on first use)
 OFFLINE_BENCHMARKS = ("synthetic",)
@@ -82,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         config = load_config(None, args.overrides)
     except ConfigError as error:
-        print(f"dynvision quickstart: error: {error}", file=sys.stderr)
-        return 2
+        return report_error("quickstart", error)
 
     run_dir = out / "train"
     checkpoint = None if args.retrain else _trained_checkpoint(run_dir, config)
@@ -114,8 +114,7 @@ def run(args: argparse.Namespace) -> int:
         results = score_model(ModelSpec(str(checkpoint)), names, results_dir,
                               data_dir=args.data_dir, offline=True)
     except DataNotAvailableError as error:
-        print(f"dynvision quickstart: error: {error}", file=sys.stderr)
-        return 2
+        return report_error("quickstart", error)
 
     _say("3/3 report")
     report = write_report(results_dir, out / "report.html", title=f"DynVision quickstart: {config.model.name}")

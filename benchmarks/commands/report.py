@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
+
+from dynvision.verbosity import report_error
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -31,7 +32,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         path = write_report(args.results_dir, output, title=args.title, recursive=args.recursive)
     except (FileNotFoundError, ValueError) as error:
-        print(f"dynvision report: error: {error}", file=sys.stderr)
-        return 2
+        return report_error("report", error)
     print(f"report: {path}")
     return 0

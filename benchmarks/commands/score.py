@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Dict, List
+
+from dynvision import arguments
+from dynvision.verbosity import info, progress_enabled, report_error
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -32,20 +34,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--force", action="store_true", help="re-score even when a matching result exists")
     parser.add_argument("--offline", action="store_true", help="never download data (same as DYNVISION_OFFLINE=1)")
     adapter = parser.add_argument_group("how the model sees the stimuli")
-    adapter.add_argument("--visual-degrees", type=float, default=8.0,
+    adapter.add_argument("--visual-degrees", type=arguments.positive_float, default=8.0,
                          help="degrees of visual angle the model's input spans (default: 8, Brain-Score's convention)")
-    adapter.add_argument("--t-presentation", type=float, default=100.0,
+    adapter.add_argument("--t-presentation", type=arguments.finite_float, default=100.0,
                          help="ms the image is shown before a blank (default: 100; negative: shown throughout)")
-    adapter.add_argument("--latency", type=float, default=0.0, help="ms the model lags the recordings (default: 0)")
-    adapter.add_argument("--max-features", type=int, default=1000, help="features per layer after reduction (default: 1000)")
+    adapter.add_argument("--latency", type=arguments.finite_float, default=0.0, help="ms the model lags the recordings (default: 0)")
+    adapter.add_argument("--max-features", type=arguments.positive_int, default=1000, help="features per layer after reduction (default: 1000)")
     adapter.add_argument("--layer", dest="layers", action="append", default=[], metavar="REGION=LAYER",
                          help="commit a layer to a region, e.g. --layer V4=V4 (repeatable)")
     adapter.add_argument("--select-layers", action="store_true",
                          help="choose a layer for an uncommitted region by scoring every layer on the benchmark")
     adapter.add_argument("--per-layer", action="store_true",
                          help="also score every layer for the benchmark's region (slower)")
-    adapter.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default: 32)")
-    adapter.add_argument("--device", default=None, help="torch device (default: where the model is, i.e. cpu)")
+    adapter.add_argument("--batch-size", type=arguments.positive_int, default=32, help="images per forward pass (default: 32)")
+    adapter.add_argument("--device", type=arguments.device, default=None, help="torch device (default: where the model is, i.e. cpu)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(run=run)
     return parser
@@ -90,19 +92,15 @@ def run(args: argparse.Namespace) -> int:
             t_presentation=None if args.t_presentation is not None and args.t_presentation < 0 else args.t_presentation,
             latency=args.latency, max_features=args.max_features, region_layer_map=_layer_map(args.layers),
             select_layers=args.select_layers, per_layer=args.per_layer, batch_size=args.batch_size,
-            device=args.device, progress=not args.no_progress)
+            device=args.device, progress=not args.no_progress and progress_enabled())
         spec = ModelSpec(args.model, checkpoint=args.checkpoint, config=args.config, overrides=args.overrides,
                          model_module=args.model_module)
         results = score_model(spec, args.benchmarks, args.out, options=options, data_dir=args.data_dir,
                               offline=True if args.offline else None, force=args.force,
-                              log=lambda message: print(message, file=sys.stderr))
+                              log=info)
     except (DataNotAvailableError, UserDataError, UnknownNameError, ConfigError, ScoringError,
-            FileNotFoundError, LookupError) as error:
-        print(f"dynvision score: error: {error}", file=sys.stderr)
-        return 2
-    except ValueError as error:
-        print(f"dynvision score: error: {error}", file=sys.stderr)
-        return 2
+            FileNotFoundError, LookupError, ValueError) as error:
+        return report_error("score", error)
     print(f"model: {results[0].model_identifier}" + ("" if results[0].trained is not False else "  (UNTRAINED)"))
     print(format_table(results))
     print(f"results: {args.out}/  (dynvision report {args.out} -o report.html)")

@@ -17,6 +17,8 @@ import sys
 from pathlib import Path
 from typing import List
 
+from dynvision.verbosity import report_error
+
 #: snakemake options that already say how many jobs may run (or that nothing runs)
 _SCHEDULING = ("--cores", "-c", "--jobs", "-j", "--profile", "--workflow-profile", "-n", "--dry-run",
                "--dryrun", "--executor", "-e", "--help", "-h", "--version", "--list-rules", "-l")
@@ -96,8 +98,7 @@ def run_command(args: argparse.Namespace) -> int:
             try:
                 print(profile_path(args.profile))
             except ValueError as error:
-                print(f"dynvision workflow path: error: {error}", file=sys.stderr)
-                return 2
+                return report_error("workflow path", error)
         else:
             print(DEFAULT_CONFIG if args.config else SNAKEFILE)
         return 0
@@ -107,8 +108,7 @@ def run_command(args: argparse.Namespace) -> int:
         try:
             print(install_checkpoint(args.run_dir, args.dest))
         except FileNotFoundError as error:
-            print(f"dynvision workflow install-checkpoint: error: {error}", file=sys.stderr)
-            return 2
+            return report_error("workflow install-checkpoint", error)
         return 0
     if action == "init":
         return _init(Path(args.directory), args.force)

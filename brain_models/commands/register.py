@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Dict, List
+
+from dynvision import arguments
+from dynvision.verbosity import report_error
 
 DEFAULT_OUT = "brainscore-submission"  # = brain_models.submission.DEFAULT_OUT (not imported: keeps --help fast)
 
@@ -43,11 +45,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--region-map", metavar="FILE",
                         help="JSON {region: layer} to commit (also the region_layer_map.json files that "
                              "layer selection stores); --region entries override it")
-    parser.add_argument("--visual-degrees", type=float, default=8.0, metavar="DEG",
+    parser.add_argument("--visual-degrees", type=arguments.positive_float, default=8.0, metavar="DEG",
                         help="degrees of visual angle the model's input spans (default: 8)")
-    parser.add_argument("--t-presentation", type=float, default=100.0, metavar="MS",
+    parser.add_argument("--t-presentation", type=arguments.finite_float, default=100.0, metavar="MS",
                         help="ms the image is shown from onset, blank afterwards (default: 100)")
-    parser.add_argument("--latency", type=float, default=0.0, metavar="MS",
+    parser.add_argument("--latency", type=arguments.finite_float, default=0.0, metavar="MS",
                         help="ms by which the model lags the recordings (default: 0)")
     parser.add_argument("--requirement", dest="requirements", action="append", default=[], metavar="SPEC",
                         help="extra line for requirements.txt (repeatable); one naming dynvision (e.g. "
@@ -71,10 +73,6 @@ def parse_regions(entries: List[str]) -> Dict[str, object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    def fail(message: object) -> int:
-        print(f"dynvision register: error: {message}", file=sys.stderr)
-        return 2
-
     try:
         regions = parse_regions(args.regions)
         bibtex = ""
@@ -82,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
             with open(args.bibtex, encoding="utf-8") as handle:
                 bibtex = handle.read()
     except (ValueError, OSError) as error:
-        return fail(error)
+        return report_error("register", error)
 
     from brain_models.submission import IdentifierError, register
     from brain_models.submission.writer import load_region_layer_map
@@ -101,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except (IdentifierError, WeightsError, ConfigError, UnknownNameError, FileExistsError, FileNotFoundError,
             LookupError, ValueError, TypeError, OSError) as error:
-        return fail(error)
+        return report_error("register", error)
 
     print(f"identifier:  {plugin.identifier}")
     print(f"plugin:      {plugin.plugin_dir}")

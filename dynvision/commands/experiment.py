@@ -7,6 +7,9 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
+from dynvision import arguments
+from dynvision.verbosity import report_error
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
@@ -27,11 +30,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="override a key of the model's config, e.g. --set data.image_size=32 (repeatable)")
     parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE",
                         help="protocol parameter, value read as YAML, e.g. --param contrasts=[0.1,1] (repeatable)")
-    parser.add_argument("--n-images", type=int, default=100, help="images from the split (default: 100)")
+    parser.add_argument("--n-images", type=arguments.positive_int, default=100, help="images from the split (default: 100)")
     parser.add_argument("--split", default="test", choices=("train", "val", "test"), help="data split (default: test)")
-    parser.add_argument("--batch-size", type=int, default=32, help="images per forward pass (default: 32)")
+    parser.add_argument("--batch-size", type=arguments.positive_int, default=32, help="images per forward pass (default: 32)")
     parser.add_argument("--layers", nargs="+", metavar="LAYER", help="recorded layers to keep (default: all)")
-    parser.add_argument("--device", default=None, help="torch device (default: cuda when available, else cpu)")
+    parser.add_argument("--device", type=arguments.device, default=None, help="torch device (default: cuda when available, else cpu)")
     parser.add_argument("--seed", type=int, default=0, help="seed for an untrained model's weights (default: 0)")
     parser.add_argument("--no-plots", action="store_true", help="skip the plots")
     parser.add_argument("--out", metavar="DIR", help="output directory (default: experiments/<EXPERIMENT>)")
@@ -139,8 +142,7 @@ def run(args: argparse.Namespace) -> int:
                                 layers=args.layers, device=device)
     except (ValueError, KeyError, TypeError, ConfigError, DataError, UnknownNameError, ScheduleError,
             FileNotFoundError, LookupError) as error:
-        print(f"dynvision experiment: error: {error}", file=sys.stderr)
-        return 2
+        return report_error("experiment", error)
     result.metadata["model"] = record
     result.metadata["data"] = {"split": args.split, "n_images": int(len(images)),
                                "name": config.data.name if config is not None else None}

@@ -7,6 +7,8 @@ import json
 import sys
 from typing import Any, Dict, List, Optional
 
+from dynvision import arguments
+
 TIME_ARGS = ("dt", "tau", "t_feedforward", "t_recurrence", "t_skip", "t_feedback")
 
 
@@ -18,10 +20,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     )
     parser.add_argument("names", nargs="*", metavar="MODEL", help="only these models (default: all)")
     parser.add_argument(
-        "--input-size", nargs=3, type=int, default=[3, 64, 64], metavar=("C", "H", "W"),
+        "--input-size", nargs=3, type=arguments.positive_int, default=[3, 64, 64], metavar=("C", "H", "W"),
         help="image size the parameter count is computed at (default: 3 64 64)",
     )
-    parser.add_argument("--n-classes", type=int, default=10, help="classes of the readout (default: 10)")
+    parser.add_argument("--n-classes", type=arguments.positive_int, default=10, help="classes of the readout (default: 10)")
     parser.add_argument("--no-params", action="store_true", help="skip building the models (faster)")
     parser.add_argument(
         "--model-module", action="append", default=[], metavar="FILE",

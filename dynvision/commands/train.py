@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Optional
+
+from dynvision.verbosity import progress_enabled, report_error
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -50,11 +51,11 @@ def run(args: argparse.Namespace) -> int:
         config = resolve_config(args.config, args.model, args.overrides, args.model_module)
         from dynvision.training import train
 
+        quiet = {} if progress_enabled() else {"enable_progress_bar": False, "enable_model_summary": False}
         result = train(config, out=args.out, resume=args.resume, model_module=args.model_module,
-                       overwrite=args.overwrite, test=not args.no_test)
+                       overwrite=args.overwrite, test=not args.no_test, trainer_kwargs=quiet)
     except (ConfigError, DataError, UnknownNameError, FileExistsError, FileNotFoundError, LookupError) as error:
-        print(f"dynvision train: error: {error}", file=sys.stderr)
-        return 2
+        return report_error("train", error)
     print(f"outputs:         {result.output_dir}")
     print(f"config:          {result.config_path}")
     print(f"best checkpoint: {result.best_checkpoint or 'n/a'}")

@@ -1,9 +1,10 @@
 """The run config of a command: a file (or the packaged default), a model name and ``--set`` overrides."""
 from __future__ import annotations
 
-import sys
 from typing import Any, Dict, List, Optional
 
+from ..verbosity import info
+from .errors import merge_sources
 from .loader import DEFAULT_CONFIG_PATH, load_config, validate
 from .overrides import apply_overrides
 from .schema import Config
@@ -30,8 +31,9 @@ def resolve_config(config_file: Optional[str], model: Optional[str], overrides: 
             for key in dropped:
                 del data["model"]["args"][key]
             if dropped:
-                print(f"note: {model} takes no {', '.join(dropped)}; dropped from the model.args "
-                      f"of {source} (written for {base.model.name})", file=sys.stderr)
+                info(f"note: {model} takes no {', '.join(dropped)}; dropped from the model.args "
+                     f"of {source} (written for {base.model.name})")
         data["model"]["name"] = model
-    sources = apply_overrides(data, overrides)
+    # keep the file's key -> "file:line" map, so errors still name the line
+    sources = merge_sources(base.sources, apply_overrides(data, overrides))
     return validate(data, source=source, sources=sources)
