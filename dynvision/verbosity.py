@@ -2,9 +2,10 @@
 
 One level per process, held by Python's ``logging``: the loggers of the three
 packages (``dynvision``, ``brain_models``, ``benchmarks``) print their
-messages to stderr at that level. Commands report progress with :func:`info`
-(hidden by ``-q``), details with :func:`detail` (shown by ``-v``), and show
-progress bars only when :func:`progress_enabled`. Results and errors are
+messages to stderr at that level (``-v`` adds their debug messages, e.g. the
+feature reduction of each recorded layer). Commands report progress with
+:func:`info` (hidden by ``-q``) and show progress bars only when
+:func:`progress_enabled`. Results and errors are
 printed at every level. An error is one line (:func:`report_error`) unless
 ``--debug`` or ``-v`` asked for its traceback.
 """
@@ -65,10 +66,6 @@ def level_from_flags(quiet: bool, verbose: bool) -> int:
     return QUIET if quiet else VERBOSE if verbose else NORMAL
 
 
-def is_verbose() -> bool:
-    return verbosity() <= VERBOSE
-
-
 def progress_enabled() -> bool:
     """Progress bars are shown unless ``-q``."""
     return verbosity() <= NORMAL
@@ -78,11 +75,6 @@ def info(message: str) -> None:
     """A progress message: printed to stderr unless ``-q`` (silent in library use,
     where :func:`set_verbosity` was not called)."""
     _logger.info(message)
-
-
-def detail(message: str) -> None:
-    """A detail only ``-v`` prints."""
-    _logger.debug(message)
 
 
 def describe_error(error: BaseException) -> str:
