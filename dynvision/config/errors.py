@@ -16,10 +16,13 @@ class ConfigError(ValueError):
         self.problems = list(problems)
 
 
-def fail(subpath: str, message: str) -> PydanticCustomError:
+def fail(subpath: str, message: str, related: Sequence[str] = ()) -> PydanticCustomError:
     """Build an error for a validator to raise that points at ``subpath`` below the
-    model being validated (pydantic would otherwise only name the model itself)."""
-    return PydanticCustomError("config_value", "{message}", {"message": message, "subpath": subpath})
+    model being validated (pydantic would otherwise only name the model itself).
+    ``related``: other keys (same base) the check compared it with; a ``--set``
+    override of one of them is named as a source too."""
+    return PydanticCustomError("config_value", "{message}",
+                               {"message": message, "subpath": subpath, "related": list(related)})
 
 
 def join_path(parts: Iterable[Any]) -> str:
@@ -133,10 +136,13 @@ def describe_validation_error(
                 message += f"; valid keys: {', '.join(valid)}"
         elif "input" in err and err["type"] not in ("missing", "config_value", "value_error"):
             message += f" (got {err['input']!r})"
-        path = join_path(parts)
-        if ctx.get("subpath"):
-            path = f"{path}.{ctx['subpath']}" if path else ctx["subpath"]
+        base = join_path(parts)
+        path = f"{base}.{ctx['subpath']}" if base and ctx.get("subpath") else (ctx.get("subpath") or base)
         source = source_for(path, sources or {}, default_source)
+        also = [source_for(f"{base}.{r}" if base else r, sources or {}, default_source) for r in ctx.get("related", ())]
+        also = [s for s in also if s.startswith("--set") and s != source]
+        if also:  # e.g. --set data.image_size=32 made the file's input_dims wrong
+            source = ", ".join(dict.fromkeys([*also, source]))
         problems.append((path, message))
         lines.append(f"  {source}: {path or '<top level>'}: {message}")
     for i, (path, message) in enumerate(problems):

@@ -108,7 +108,8 @@ class DataSection(Section):
         for key in ("mean", "std"):
             values = getattr(self, key)
             if values is not None and len(values) != self.channels:
-                raise fail(key, f"needs {self.channels} value(s), one per channel (data.channels={self.channels})")
+                raise fail(key, f"needs {self.channels} value(s), one per channel (data.channels={self.channels})",
+                           related=("channels",))
         if self.std is not None and any(s <= 0 for s in self.std):
             raise fail("std", "standard deviations must be > 0")
         if self.augment and not spec.augmentable:
@@ -364,6 +365,7 @@ class Config(Section):
                     "model.args.input_dims",
                     f"{dims} (T, C, H, W) does not match the data: data.channels={self.data.channels}, "
                     f"data.image_size={self.data.image_size}",
+                    related=("data.channels", "data.image_size"),
                 )
             dt = args.get("dt")
             if isinstance(dt, (int, float)) and not isinstance(dt, bool) and dt > 0:
@@ -372,13 +374,15 @@ class Config(Section):
                         "loss.t_reaction",
                         f"{self.loss.t_reaction} ms leaves no step in the loss: the run lasts "
                         f"{n_steps} steps x {dt} ms = {n_steps * dt} ms",
+                        related=("model.args.input_dims", "model.args.dt"),
                     )
         from dynvision.data.registry import DATASETS
 
         n_classes = args.get("n_classes")
         expected = DATASETS.get(self.data.name).n_classes
         if isinstance(n_classes, int) and expected is not None and n_classes != expected:
-            raise fail("model.args.n_classes", f"{n_classes} but dataset {self.data.name!r} has {expected} classes")
+            raise fail("model.args.n_classes", f"{n_classes} but dataset {self.data.name!r} has {expected} classes",
+                       related=("data.name",))
         return self
 
     # -- conversion -----------------------------------------------------------------

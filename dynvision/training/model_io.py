@@ -130,8 +130,8 @@ def build_model(config: Config, model_module: Optional[Union[str, os.PathLike]] 
         model_keys = [k for k in unknown if k not in TRAINING_ARGS]
         if model_keys:
             raise ConfigError(
-                f"model.args: {config.model.name} has no argument(s) {model_keys}; "
-                f"it accepts: {', '.join(sorted(accepted))}",
+                f"{config.source_of(f'model.args.{model_keys[0]}')}: model.args: {config.model.name} has no "
+                f"argument(s) {model_keys}; it accepts: {', '.join(sorted(accepted))}",
                 [(f"model.args.{k}", "unknown model argument") for k in model_keys],
             )
         raise TypeError(
@@ -153,17 +153,25 @@ def model_argument_error(config: Config, error: Exception) -> ConfigError:
     """The model constructor refused an argument: a one-line :class:`ConfigError`
     naming where the value came from (``--set``, or the config file and line).
 
-    The key is the ``model.args`` key the message names as ``key=`` (a ``--set``
-    one first); ``--set`` overrides of ``model.args`` the message does not name
-    are listed too, since they may be what made the named value wrong."""
+    The key is the ``model.args`` key the message names as ``key=``, a ``--set``
+    one first. When the message names no overridden key, the ``--set``
+    overrides of ``model.args`` are named as well (they may be what made the
+    file's values wrong, e.g. a ``dt`` that no longer divides a delay), and
+    with no key named at all a single override is taken to be the culprit."""
     message = " ".join(str(error).split())
     named = [f"model.args.{k}" for k in config.model.args if re.search(rf"(?<![\w]){re.escape(k)}=", message)]
     overridden = [p for p in named if config.source_of(p).startswith("--set")]
-    path = (overridden or named or ["model.args"])[0]
-    origins = [config.source_of(path)]
-    if not overridden:
-        origins = sorted({src for key, src in config.sources.items()
-                          if key.startswith("model.args") and src.startswith("--set")}) + origins
+    overrides = {key: src for key, src in config.sources.items()
+                 if key.startswith("model.args") and src.startswith("--set")}
+    if overridden:
+        path, origins = overridden[0], [config.source_of(overridden[0])]
+    elif named:
+        path, origins = named[0], [*sorted(set(overrides.values())), config.source_of(named[0])]
+    elif len(overrides) == 1:
+        (path, source), = overrides.items()
+        origins = [source]
+    else:
+        path, origins = "model.args", sorted(set(overrides.values())) or [config.source_of("model.args")]
     return ConfigError(f"{', '.join(dict.fromkeys(origins))}: {path}: {message}", [(path, message)])
 
 

@@ -84,3 +84,19 @@ def test_a_delay_that_is_not_whole_steps_names_the_override():
     config = load_config(None, ["model.args.t_feedforward=3"])  # dt is 4 ms in the default config
     with pytest.raises(ConfigError, match=r"^--set model.args.t_feedforward=3: model.args.t_feedforward: .*whole number"):
         build_model(config)
+
+
+def test_a_cross_check_broken_by_an_override_names_it():
+    with pytest.raises(ConfigError) as info:
+        load_config(None, ["data.image_size=32"])  # the default's input_dims say 16 x 16
+    message = str(info.value)
+    assert message.startswith("--set data.image_size=32, ") and "default.yaml:" in message
+    assert ": model.args.input_dims: [6, 3, 16, 16] (T, C, H, W) does not match the data" in message
+
+
+def test_an_unknown_name_in_model_args_names_the_override():
+    from dynvision.training.model_io import build_model
+
+    with pytest.raises(ConfigError, match=r"^--set model.args.recurrence_type=fulll: model.args.recurrence_type: "
+                                          r"unknown recurrence type 'fulll'"):
+        build_model(load_config(None, ["model.args.recurrence_type=fulll"]))
