@@ -1,137 +1,146 @@
-"""Overhead of the component library over a hand-written PyTorch loop.
+"""Overhead of the component library over hand-written PyTorch loops.
 
-A 4-area model (channels 36-64-121-256, 3x3 convs, max-pool after the first
-two areas, full recurrence, a skip V1->V4 and feedback IT->V2, 20 steps,
-batch 8, 64x64 input) is timed forward (no grad) and forward+backward, built
-from DynVision's components and as a minimal loop calling the same weights.
-Prints both ratios (library / hand-written); target <= 1.10.
+The benchmark is the zoo's 4-area ``DyRCNNx4`` (channels 36-64-121-256, 3x3
+convolutions, full recurrence, skips V1->V4 and V2->IT, no feedback) at
+dt 2 ms, tau 5 ms and its default delays (feedforward 10 ms, recurrence
+6 ms, skip 10 ms), batch 8, 20 steps, 64x64 input. It is timed forward
+(no grad) and forward+backward three ways, on the same weights:
 
-    python perf/components_forward.py [--repeats 5] [--threads 2]
+- ``library``: ``model(image)``;
+- ``plain``: a hand-written loop that projects each skip with its 1x1
+  convolution at the source's resolution, then average-pools it;
+- ``optimized``: the same loop pooling the skip *before* its 1x1 convolution
+  (the two are mathematically equal; this one runs the convolution on 4x
+  fewer positions).
+
+Both loops are checked against the library (max |difference| < 1e-5) before
+timing. Repeats are interleaved so drifts in machine load hit all sides
+alike; medians are printed with the ratios library / loop. Targets (issue
+15): library / optimized <= 1.05 forward, <= 1.00 forward+backward.
+
+    python perf/components_forward.py [--repeats 7] [--threads 2] [--device cpu|cuda]
 """
 from __future__ import annotations
 
 import argparse
 import statistics
 import time
+from collections import deque
+from typing import Callable, Dict, List
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from dynvision.model_components import Feedback, LightningBase, RecurrentConnectedConv2d, Skip
+from dynvision.models import DyRCNNx4
+from dynvision.model_components.timing import delay_steps
 
-CHANNELS = (36, 64, 121, 256)
-STEPS, BATCH, SIZE, DT, TAU = 20, 8, 64, 2.0, 8.0
-
-
-class FourAreas(LightningBase):
-    def _define_architecture(self):
-        c = (self.n_channels,) + CHANNELS
-        self.V1 = RecurrentConnectedConv2d(c[0], c[1], 3, recurrence_type="full", pool=nn.MaxPool2d(2))
-        self.V2 = RecurrentConnectedConv2d(c[1], c[2], 3, recurrence_type="full", pool=nn.MaxPool2d(2))
-        self.V4 = RecurrentConnectedConv2d(c[2], c[3], 3, recurrence_type="full")
-        self.IT = RecurrentConnectedConv2d(c[3], c[4], 3, recurrence_type="full")
-        self.skip = Skip("V1", "V4")
-        self.feedback = Feedback("IT", "V2")
+STEPS, BATCH, SIZE = 20, 8, 64
+MODEL_ARGS = dict(input_dims=(STEPS, 3, SIZE, SIZE), dt=2.0, tau=5.0, skip=True, feedback=False)
 
 
-def hand_written(model: FourAreas, image: torch.Tensor) -> torch.Tensor:
-    """The same computation without the library: the baseline."""
+def hand_written(model: DyRCNNx4, image: torch.Tensor, pool_skip_first: bool) -> torch.Tensor:
+    """The model's computation as a minimal loop over time (the baselines)."""
+    dt = model.dt
+    d_ff = delay_steps(model.t_feedforward, dt, "t_feedforward")
+    d_rec = delay_steps(model.t_recurrence, dt, "t_recurrence")
+    d_skip = delay_steps(model.t_skip, dt, "t_skip")
     areas = [model.V1, model.V2, model.V4, model.IT]
-    pools = [True, True, False, False]
-    ratio = DT / TAU
+    ratio = dt / model.tau
+    # skip target index -> (source index, 1x1 weight)
+    skips = {2: (0, model.skip_V1_V4.projection.weight), 3: (1, model.skip_V2_IT.projection.weight)}
     b = image.shape[0]
-    x = [None] * 4
-    rates = [None] * 4
-    outputs = [None] * 4
-    size = SIZE
-    for i, c in enumerate(CHANNELS):
-        x[i] = image.new_zeros(b, c, size, size)
-        rates[i] = x[i]
-        if pools[i]:
-            size //= 2
-        outputs[i] = image.new_zeros(b, c, size, size)
-    skip_w, feedback_w = model.skip.projection.weight, model.feedback.projection.weight
+    # rest state: every delay line full of zeros
+    shapes, h = [], image[:1] * 0
+    with torch.no_grad():
+        for area in areas:
+            h = area.conv(h)
+            x_shape = h.shape[1:]
+            h = area.pool(h) if area.pool is not None else h
+            shapes.append((x_shape, h.shape[1:]))
+    frames = deque([image.new_zeros(image.shape)] * (d_ff + 1), maxlen=d_ff + 1)
+    x = [image.new_zeros((b,) + tuple(s)) for s, _ in shapes]
+    rates = [deque([x[i]] * d_rec, maxlen=d_rec) for i in range(4)]
+    history = max(d_ff, d_skip) + 1
+    outputs = [deque([image.new_zeros((b,) + tuple(o))] * history, maxlen=history) for _, o in shapes]
     logits = []
     for _ in range(STEPS):
-        h = image
+        frames.append(image)
         for i, area in enumerate(areas):
-            drive = F.conv2d(h, area.conv.weight, area.conv.bias, padding=1)
-            drive = drive + F.conv2d(rates[i], area.recurrence.weight, padding=1)
-            if i == 2:  # skip V1 -> V4 (this step's V1 output)
-                drive = drive + F.conv2d(F.adaptive_avg_pool2d(outputs[0], drive.shape[-2:]), skip_w)
-            if i == 1:  # feedback IT -> V2 (last step's IT output)
-                drive = drive + F.interpolate(F.conv2d(outputs[3], feedback_w), size=drive.shape[-2:])
+            conv = area.conv
+            source = frames[-1 - d_ff] if i == 0 else outputs[i - 1][-1 - d_ff]
+            drive = F.conv2d(source, conv.weight, conv.bias, conv.stride, conv.padding)
+            drive = drive + F.conv2d(rates[i][-d_rec], area.recurrence.weight, padding=area.recurrence.padding)
+            if i in skips:
+                j, weight = skips[i]
+                skip_source = outputs[j][-1 - d_skip]
+                if pool_skip_first:
+                    drive = drive + F.conv2d(F.adaptive_avg_pool2d(skip_source, drive.shape[-2:]), weight)
+                else:
+                    drive = drive + F.adaptive_avg_pool2d(F.conv2d(skip_source, weight), drive.shape[-2:])
             x[i] = x[i] + ratio * (drive - x[i])
-            rates[i] = h = torch.relu(x[i])
-            if pools[i]:
-                h = F.max_pool2d(h, 2)
-            outputs[i] = h
-        logits.append(model.classifier(h))
+            rate = torch.relu(x[i])
+            rates[i].append(rate)
+            outputs[i].append(F.max_pool2d(rate, 3, 2, 1) if area.pool is not None else rate)
+        logits.append(model.classifier(outputs[3][-1]))
     return torch.stack(logits, 1)
-
-
-def best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     device = torch.device(args.device)
-    model = FourAreas(input_dims=(STEPS, 3, SIZE, SIZE), dt=DT, tau=TAU).to(device)
+    model = DyRCNNx4(**MODEL_ARGS).to(device)
     image = torch.randn(BATCH, 3, SIZE, SIZE, device=device)
     sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
 
     with torch.no_grad():
-        difference = (model(image) - hand_written(model, image)).abs().max().item()
-    assert difference < 1e-4, f"library and hand-written loop disagree by {difference}"
+        reference = model(image)
+        for pool_first in (False, True):
+            difference = (reference - hand_written(model, image, pool_first)).abs().max().item()
+            assert difference < 1e-5, f"library and hand-written loop disagree by {difference}"
 
-    def forward_library():
-        with torch.no_grad():
-            model(image)
-        sync()
+    runners: Dict[str, Callable[[], torch.Tensor]] = {
+        "library": lambda: model(image),
+        "plain": lambda: hand_written(model, image, False),
+        "optimized": lambda: hand_written(model, image, True),
+    }
 
-    def forward_manual():
-        with torch.no_grad():
-            hand_written(model, image)
-        sync()
+    def forward(run):
+        def timed():
+            with torch.no_grad():
+                run()
+            sync()
+        return timed
 
-    def backward_library():
-        model.zero_grad(set_to_none=True)
-        model(image)[:, -1].sum().backward()
-        sync()
+    def backward(run):
+        def timed():
+            model.zero_grad(set_to_none=True)
+            run()[:, -1].sum().backward()
+            sync()
+        return timed
 
-    def backward_manual():
-        model.zero_grad(set_to_none=True)
-        hand_written(model, image)[:, -1].sum().backward()
-        sync()
-
-    for fn in (forward_library, forward_manual, backward_library, backward_manual):
+    cases = {(mode, name): (forward if mode == "forward" else backward)(run)
+             for mode in ("forward", "forward+backward") for name, run in runners.items()}
+    for fn in cases.values():
         fn()  # warm-up
-    # interleave so that drifts in machine load hit both sides alike
-    results = {name: [] for name in ("fl", "fm", "bl", "bm")}
+    times: Dict[tuple, List[float]] = {key: [] for key in cases}
     for _ in range(args.repeats):
-        results["fl"].append(best_of(forward_library, 1))
-        results["fm"].append(best_of(forward_manual, 1))
-        results["bl"].append(best_of(backward_library, 1))
-        results["bm"].append(best_of(backward_manual, 1))
-    med = {k: statistics.median(v) for k, v in results.items()}
-    print(f"device={device.type} threads={args.threads} batch={BATCH} steps={STEPS} input={SIZE}x{SIZE}")
-    print(f"forward (no grad):  library {med['fl']*1e3:8.1f} ms  hand-written {med['fm']*1e3:8.1f} ms  "
-          f"ratio {med['fl']/med['fm']:.3f}")
-    print(f"forward+backward:   library {med['bl']*1e3:8.1f} ms  hand-written {med['bm']*1e3:8.1f} ms  "
-          f"ratio {med['bl']/med['bm']:.3f}")
+        for key, fn in cases.items():
+            start = time.perf_counter()
+            fn()
+            times[key].append(time.perf_counter() - start)
+    med = {key: statistics.median(v) for key, v in times.items()}
+    print(f"DyRCNNx4 (skip on, feedback off, dt 2, tau 5)  device={device.type} threads={args.threads} "
+          f"batch={BATCH} steps={STEPS} input={SIZE}x{SIZE} repeats={args.repeats} (medians)")
+    for mode in ("forward", "forward+backward"):
+        lib, plain, opt = med[(mode, "library")], med[(mode, "plain")], med[(mode, "optimized")]
+        print(f"{mode:17s} library {lib * 1e3:8.1f} ms  plain {plain * 1e3:8.1f} ms  optimized {opt * 1e3:8.1f} ms  "
+              f"ratio vs plain {lib / plain:.3f}  vs optimized {lib / opt:.3f}")
 
 
 if __name__ == "__main__":

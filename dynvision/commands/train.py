@@ -56,6 +56,10 @@ def run(args: argparse.Namespace) -> int:
                        overwrite=args.overwrite, test=not args.no_test, trainer_kwargs=quiet)
     except (ConfigError, DataError, UnknownNameError, FileExistsError, FileNotFoundError, LookupError) as error:
         return report_error("train", error)
+    from pytorch_lightning.utilities import rank_zero_only
+
+    if rank_zero_only.rank != 0:  # data-parallel: every process returns here; one reports
+        return 0
     print(f"outputs:         {result.output_dir}")
     print(f"config:          {result.config_path}")
     print(f"best checkpoint: {result.best_checkpoint or 'n/a'}")

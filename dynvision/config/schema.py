@@ -120,17 +120,25 @@ class DataSection(Section):
 _PRECISIONS = ["16-true", "16-mixed", "bf16-true", "bf16-mixed", "32-true", "64-true",
                "transformer-engine", "transformer-engine-float16", "16", "32", "64", "bf16", 16, 32, 64]
 _ACCELERATORS = ["auto", "cpu", "gpu", "cuda", "mps", "tpu", "hpu"]
+#: fields of ``TrainerSection`` that DynVision applies to the model, not ``Trainer`` arguments
+MODEL_RUNTIME_KEYS = ("compile", "channels_last")
 
 
 class TrainerSection(Section):
     """The Lightning ``Trainer`` arguments users commonly set; anything else goes
-    in ``extra`` and is passed through unchanged."""
+    in ``extra`` and is passed through unchanged. ``compile`` (``torch.compile``
+    mode, ``true`` = ``"default"``) and ``channels_last`` are applied to the model
+    before training, not passed to the ``Trainer``."""
 
     max_epochs: int = Field(5, ge=-1)
     max_steps: int = Field(-1, ge=-1)
     accelerator: str = "auto"
     devices: Union[int, str, List[int]] = "auto"
+    strategy: str = "auto"
+    num_nodes: int = Field(1, ge=1)
     precision: Union[int, str] = "32-true"
+    compile: Union[bool, Literal["default", "reduce-overhead", "max-autotune", "max-autotune-no-cudagraphs"]] = False
+    channels_last: bool = False
     log_every_n_steps: int = Field(10, ge=1)
     limit_train_batches: Union[int, float] = 1.0
     limit_val_batches: Union[int, float] = 1.0
@@ -171,8 +179,26 @@ class TrainerSection(Section):
             raise ValueError(f"unknown accelerator {value!r}; valid: {', '.join(_ACCELERATORS)}")
         return value
 
+    @field_validator("strategy")
+    @classmethod
+    def _strategy(cls, value: str) -> str:
+        if value == "auto":
+            return value
+        from pytorch_lightning.strategies import StrategyRegistry  # only paid for when a strategy is named
+
+        names = StrategyRegistry.available_strategies()
+        if value not in names:
+            import difflib
+
+            close = difflib.get_close_matches(value, names, n=3)
+            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+            raise ValueError(f"unknown strategy {value!r}{hint}; valid: auto, {', '.join(names)}")
+        return value
+
     @model_validator(mode="after")
     def _check_extra(self) -> "TrainerSection":
+        if self.accelerator == "cpu" and str(self.precision) in ("16-mixed", "16", "16-true"):
+            raise fail("precision", f"{self.precision!r} needs a GPU; on accelerator 'cpu' use 'bf16-mixed' or '32-true'")
         typed = set(type(self).model_fields) - {"extra"}
         for key in self.extra:
             if key in typed:
@@ -187,7 +213,7 @@ class TrainerSection(Section):
 
     def to_trainer_kwargs(self) -> Dict[str, Any]:
         """Keyword arguments for ``pytorch_lightning.Trainer``."""
-        kwargs = self.model_dump(exclude={"extra"})
+        kwargs = self.model_dump(exclude={"extra", *MODEL_RUNTIME_KEYS})
         for key in ("limit_train_batches", "limit_val_batches", "limit_test_batches"):
             if kwargs[key] == 1.0 and isinstance(kwargs[key], float):
                 del kwargs[key]  # Lightning's own default; passed explicitly, Lightning announces it

@@ -20,7 +20,7 @@ from torch import nn
 from .connections import Connection, Feedback
 from .layers import RecurrentConnectedConv2d
 from .nonlinearities import make_nonlinearity, nonlinearities
-from .operations import DynamicsError, LayerRuntime, compile_operations, operations, refill
+from .operations import DelayLine, DynamicsError, LayerRuntime, compile_operations, operations, refill
 from .solvers import _Solver, make_solver, solvers
 from .timing import check_stability, delay_steps, step_end_times
 
@@ -161,10 +161,15 @@ class DynamicsModel(nn.Module):
         self.layer_operations: List[str] = list(DEFAULT_LAYER_OPERATIONS)
         self.model_args: Dict[str, Any] = {}
         self._runtimes: List[LayerRuntime] = []
-        self._input_line: deque = deque(maxlen=1)
+        self._input_line: deque = DelayLine(maxlen=1)
         self._state_batch: Optional[int] = None
         self._last_logits: Optional[torch.Tensor] = None
         self._last_labels: Optional[torch.Tensor] = None
+
+    def __getstate__(self) -> Dict[str, Any]:
+        # A copy (pickle for spawned processes, deepcopy) recompiles its step functions
+        # (closures over this instance's runtimes) and starts from rest.
+        return dict(super().__getstate__(), _compiled={}, _state_batch=None, _last_logits=None, _last_labels=None)
 
     # ------------------------------------------------------------------ build
     def _define_architecture(self) -> None:
@@ -277,7 +282,7 @@ class DynamicsModel(nn.Module):
         index = {rt.name: rt for rt in self._runtimes}
         first = self._runtimes[0]
         d_in = delay_steps(first.module.t_feedforward, self.dt, f"{first.name}.t_feedforward")
-        self._input_line = deque(maxlen=d_in + 1)
+        self._input_line = DelayLine(maxlen=d_in + 1)
         first.feedforward = (self._input_line, -1 - d_in)
         for previous, rt in zip(self._runtimes, self._runtimes[1:]):
             d = delay_steps(rt.module.t_feedforward, self.dt, f"{rt.name}.t_feedforward")

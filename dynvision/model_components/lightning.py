@@ -103,10 +103,14 @@ class LightningBase(DynamicsModel, pl.LightningModule):
             if rates:
                 energy = torch.stack([r.pow(2).mean() for r in rates]).mean()
                 loss = loss + self.energy_weight * energy
-                self.log(f"{stage}_energy", energy, on_step=False, on_epoch=True)
+                self.log(f"{stage}_energy", energy, on_step=False, on_epoch=True, sync_dist=True)
         accuracy = (logits[:, -1].argmax(-1) == labels).float().mean()
-        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=stage == "train", on_epoch=True, batch_size=len(labels))
-        self.log(f"{stage}_acc", accuracy, prog_bar=True, on_step=False, on_epoch=True, batch_size=len(labels))
+        # sync_dist: under data-parallel training every process sees a shard; checkpoint and
+        # early-stopping decisions need the mean over all of them (a no-op in one process)
+        self.log(f"{stage}_loss", loss, prog_bar=True, on_step=stage == "train", on_epoch=True,
+                 batch_size=len(labels), sync_dist=True)
+        self.log(f"{stage}_acc", accuracy, prog_bar=True, on_step=False, on_epoch=True,
+                 batch_size=len(labels), sync_dist=True)
         return loss
 
     def training_step(self, batch, batch_idx):

@@ -28,6 +28,15 @@ class DynamicsError(RuntimeError):
     """Raised by debug mode at the first operation whose output is wrong."""
 
 
+class DelayLine(deque):
+    """A delay line (a bounded deque of past tensors). A copy of it (pickle,
+    deepcopy) is empty: run state never travels with a model; the next call
+    refills it from rest."""
+
+    def __reduce__(self):
+        return type(self), ((), self.maxlen)
+
+
 class LayerRuntime:
     """Per-layer state of one run (membrane state ``x``, running tensor ``h``,
     delay lines) and the layer's compiled operations. Plain Python: the
@@ -48,18 +57,22 @@ class LayerRuntime:
         self.x: Optional[torch.Tensor] = None
         self.h: Optional[torch.Tensor] = None
         self.adaptation: Optional[torch.Tensor] = None
-        self.rates: deque = deque()
-        self.outputs: deque = deque()
+        self.rates: deque = DelayLine()
+        self.outputs: deque = DelayLine()
         self.responses: List[torch.Tensor] = []
         self.ops: List[Op] = []
         self.recording_ops: List[Op] = []
         self.op_names: List[str] = []
 
+    def __getstate__(self) -> dict:
+        # a copy starts from rest (run tensors may be mid-graph and cannot be copied)
+        return dict(self.__dict__, x=None, h=None, adaptation=None, responses=[])
+
     def allocate_delay_lines(self) -> None:
         """Create the delay lines once their lengths are known; compiled
         operations hold on to these very deques, so ``reset`` refills them."""
-        self.rates = deque(maxlen=self.rate_history_length)
-        self.outputs = deque(maxlen=self.output_history_length)
+        self.rates = DelayLine(maxlen=self.rate_history_length)
+        self.outputs = DelayLine(maxlen=self.output_history_length)
 
     def reset(self, batch_size: int, device: torch.device, dtype: torch.dtype) -> None:
         """Fresh state: everything at rest (zero), delay lines full of rest."""

@@ -57,7 +57,8 @@ class EulerStep(_Solver):
     name = "euler"
 
     def forward(self, x: torch.Tensor, drive: torch.Tensor) -> torch.Tensor:
-        return torch.lerp(x, drive, self.step_ratio())
+        # under mixed precision the drive comes in half precision; the state stays in its own
+        return torch.lerp(x, drive.to(x.dtype), self.step_ratio())
 
 
 @solvers.register("rk4")

@@ -12,9 +12,11 @@ from typing import Any, Dict, List, Mapping, Optional, Union
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.utilities import rank_zero_only
 
 from dynvision.config import Config, ConfigError, load_config, save_config
 
+from .acceleration import apply_model_options
 from .callbacks import RecordRunConfig, default_callbacks
 from .model_io import build_model, model_record, read_checkpoint, CONFIG_KEY
 
@@ -91,7 +93,7 @@ def _resume_path(resume: Optional[PathLike], run_dir: Path, overwrite: bool) -> 
                 f"{run_dir} already holds a training run ({last}); continue it with --resume "
                 f"(resume='last'), start over with --overwrite, or write elsewhere with --out DIR"
             )
-        if overwrite and (run_dir / "checkpoints").exists():
+        if overwrite and rank_zero_only.rank == 0 and (run_dir / "checkpoints").exists():
             shutil.rmtree(run_dir / "checkpoints")
         return None
     path = last if str(resume) == RESUME_LAST else Path(resume)
@@ -163,8 +165,11 @@ def train(
         _check_resume_matches(resume_path, config)
     _check_accelerator(config)
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    model = build_model(config, model_module)  # a bad model argument fails before anything is written
-    config_path = save_config(config, run_dir / "config.yaml")
+    # a bad model argument fails before anything is written
+    model = apply_model_options(build_model(config, model_module), config.trainer)
+    config_path = run_dir / "config.yaml"
+    if rank_zero_only.rank == 0:  # under DDP every process runs this function; one writes
+        config_path = save_config(config, config_path)
     from dynvision.data import DataModule
 
     datamodule = DataModule(config.data)
