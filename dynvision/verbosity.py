@@ -78,22 +78,24 @@ def info(message: str) -> None:
 
 
 def describe_error(error: BaseException) -> str:
-    """One line: our own errors by their message, anything else prefixed with its type.
-    (A config error with several problems keeps one line per problem.)"""
+    """One line: our own errors, ``ValueError`` and ``OSError`` by their message (written
+    for users), anything else prefixed with its type. (A config error with several
+    problems keeps one line per problem.)"""
     from .config.errors import ConfigError  # imported only when something failed
 
     message = str(error) if isinstance(error, ConfigError) else " ".join(str(error).split())
-    if type(error).__module__.split(".")[0] in PACKAGES and message:
+    plain = type(error) is ValueError or isinstance(error, OSError)
+    if message and (plain or type(error).__module__.split(".")[0] in PACKAGES):
         return message
     return f"{type(error).__name__}: {message}" if message else type(error).__name__
 
 
 def report_error(command: str, error: BaseException) -> int:
     """Print ``dynvision COMMAND: error: ...`` as one line and return the exit status:
-    2 for bad input (our own errors, files), 1 for anything unexpected. With
+    2 for bad input (our own errors, ``ValueError``, files), 1 for anything unexpected. With
     ``--debug``/``-v`` re-raise ``error`` instead, so its traceback shows."""
     if _tracebacks[0]:
         raise error
     print(f"dynvision {command}: error: {describe_error(error)} (--debug shows the traceback)", file=sys.stderr)
     own = type(error).__module__.split(".")[0] in PACKAGES
-    return 2 if own or isinstance(error, OSError) else 1
+    return 2 if own or isinstance(error, (ValueError, OSError)) else 1

@@ -44,15 +44,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def parse_params(items: List[str]) -> Dict[str, Any]:
-    """``["contrasts=[0.1,1]", "duration_ms=20"]`` -> dict (values as YAML)."""
-    import yaml
+    """``["contrasts=[0.1,1]", "duration_ms=20"]`` -> dict (values as YAML, every number finite)."""
+    from dynvision.config.errors import join_path, non_finite_path
+    from dynvision.config.yaml_io import parse_yaml
 
     params: Dict[str, Any] = {}
     for item in items:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise ValueError(f"--param {item!r}: expected KEY=VALUE, e.g. --param duration_ms=40")
-        params[key.strip()] = yaml.safe_load(raw) if raw.strip() else ""
+        value = parse_yaml(raw, name=f"--param {item}") if raw.strip() else ""
+        bad = non_finite_path(value)
+        if bad is not None:
+            raise ValueError(f"--param {item}: {join_path((key.strip(), *bad))} must be a finite number")
+        params[key.strip()] = value
     return params
 
 

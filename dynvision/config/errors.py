@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from pydantic import ValidationError
@@ -34,6 +35,23 @@ def join_path(parts: Iterable[Any]) -> str:
         elif part:
             out += f".{part}" if out else str(part)
     return out
+
+
+def non_finite_path(value: Any, parts: tuple = ()) -> Optional[tuple]:
+    """The key path (a tuple) of the first NaN/inf float in a nested dict/list value, else None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return parts
+    if isinstance(value, dict):
+        items: Iterable = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = non_finite_path(item, parts + (key,))
+        if found is not None:
+            return found
+    return None
 
 
 def close_matches(word: str, options: Iterable[str], n: int = 3) -> List[str]:

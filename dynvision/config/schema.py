@@ -6,14 +6,13 @@ that a config written to YAML and read back compares equal.
 """
 from __future__ import annotations
 
-import math
 import re
 from typing import Any, Dict, List, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import Annotated
 
-from .errors import fail, join_path, source_for
+from .errors import fail, join_path, non_finite_path, source_for
 from . import torch_names
 
 
@@ -28,29 +27,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _non_finite(value: Any, parts: tuple = ()) -> Optional[tuple]:
-    """The key path of the first NaN/inf number in a nested value, else None."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return parts
-    if isinstance(value, dict):
-        items = value.items()
-    elif isinstance(value, list):
-        items = enumerate(value)
-    else:
-        return None
-    for key, item in items:
-        found = _non_finite(item, parts + (key,))
-        if found is not None:
-            return found
-    return None
-
-
 def _free_dict(value: Any) -> Any:
     """Plain values, all numbers finite: a NaN time constant trains to a NaN loss."""
     if not isinstance(value, dict):
         return value
     value = _plain(value)
-    bad = _non_finite(value)
+    bad = non_finite_path(value)
     if bad is not None:
         node = value
         for part in bad:

@@ -77,3 +77,9 @@ def test_quiet_and_verbose_are_accepted_by_every_command(capsys, where):
 
 def test_quiet_and_verbose_together_are_refused(capsys):
     assert "contradict" in _usage_error(capsys, ["-q", "-v", "models"])
+
+
+def test_a_nan_experiment_parameter_names_it(capsys):
+    assert main(["experiment", "contrast", "DyRCNNx2", "--param", "contrasts=[0.1, .nan]"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("dynvision experiment: error: --param contrasts=[0.1, .nan]: contrasts[1] must be a finite number")
