@@ -4,92 +4,26 @@ from __future__ import annotations
 import os
 import re
 import warnings
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional
 
 import pytorch_lightning as pl
 import torch
-import torch.nn.functional as F
 
 from ..fileio import atomic_path
-from .base import DynamicsModel
+from .trainable import TrainableModel, _torch_class, temporal_cross_entropy
+
+__all__ = ["LightningBase", "temporal_cross_entropy"]
 
 
-def _torch_class(module, name: str, kind: str):
-    import difflib
+class LightningBase(TrainableModel, pl.LightningModule):
+    """A :class:`TrainableModel` that trains with Lightning (see its arguments).
 
-    cls = getattr(module, str(name), None)
-    if not isinstance(cls, type):
-        names = [n for n in dir(module) if isinstance(getattr(module, n), type) and not n.startswith("_")]
-        close = difflib.get_close_matches(str(name), names, n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise ValueError(f"unknown {kind} {name!r}{hint}; see {module.__name__}")
-    return cls
-
-
-def temporal_cross_entropy(logits: torch.Tensor, labels: torch.Tensor, first_step: int = 0) -> torch.Tensor:
-    """Cross-entropy averaged over the steps from ``first_step`` on."""
-    scored = logits[:, first_step:]
-    if scored.shape[1] == 0:
-        raise ValueError(
-            f"no time step is scored: the reaction time skips {first_step} of {logits.shape[1]} steps"
-        )
-    return F.cross_entropy(scored.reshape(-1, scored.shape[-1]), labels.repeat_interleave(scored.shape[1]))
-
-
-class LightningBase(DynamicsModel, pl.LightningModule):
-    """A :class:`DynamicsModel` with Lightning training.
-
-    Training arguments (saved with the model's hyperparameters, so a
-    checkpoint alone rebuilds and resumes it):
-
-    - ``optimizer`` / ``optimizer_args``: a ``torch.optim`` class by name.
-    - ``param_groups``: ``[{"match": regex, "lr": ...}, ...]``; a parameter
-      joins the first group whose regex matches its name (e.g. slower
-      recurrent weights: ``{"match": "recurrence", "lr": 1e-4}``).
-    - ``scheduler`` / ``scheduler_args`` / ``scheduler_interval`` /
-      ``scheduler_monitor``: a ``torch.optim.lr_scheduler`` class by name.
-    - ``t_reaction``: ms; the loss scores only steps ending after it.
-    - ``energy_weight``: weight of the mean squared rate of recorded layers.
+    Lightning saves the model's constructor arguments as hyperparameters, so
+    a checkpoint alone rebuilds and resumes it.
     """
-
-    def __init__(
-        self,
-        optimizer: str = "Adam",
-        optimizer_args: Optional[Dict[str, Any]] = None,
-        param_groups: Optional[Sequence[Dict[str, Any]]] = None,
-        scheduler: Optional[str] = None,
-        scheduler_args: Optional[Dict[str, Any]] = None,
-        scheduler_interval: str = "epoch",
-        scheduler_monitor: str = "val_loss",
-        t_reaction: float = 0.0,
-        energy_weight: float = 0.0,
-        **kwargs: Any,
-    ):
-        super().__init__(**kwargs)
-        _torch_class(torch.optim, optimizer, "optimizer")
-        if scheduler is not None:
-            _torch_class(torch.optim.lr_scheduler, scheduler, "scheduler")
-        if scheduler_interval not in ("epoch", "step"):
-            raise ValueError(f"scheduler_interval={scheduler_interval!r}: use 'epoch' or 'step'")
-        if t_reaction < 0 or energy_weight < 0:
-            raise ValueError(f"t_reaction={t_reaction} and energy_weight={energy_weight} must be >= 0")
-        self.optimizer_name, self.optimizer_args = optimizer, dict(optimizer_args or {"lr": 1e-3})
-        self.param_groups = [dict(g) for g in (param_groups or [])]
-        for group in self.param_groups:
-            if "match" not in group:
-                raise ValueError(f"param_groups entry {group} needs a 'match' regex on parameter names")
-            re.compile(group["match"])
-        self.scheduler_name, self.scheduler_args = scheduler, dict(scheduler_args or {})
-        self.scheduler_interval, self.scheduler_monitor = scheduler_interval, scheduler_monitor
-        self.t_reaction, self.energy_weight = float(t_reaction), float(energy_weight)
 
     def _save_model_args(self, model_args: Dict[str, Any]) -> None:
         self.save_hyperparameters(model_args)
-
-    @property
-    def reaction_steps(self) -> int:
-        """Steps that end at or before ``t_reaction`` (not scored by the loss)."""
-        return int(self.t_reaction // self.dt)
 
     # --------------------------------------------------------------- training
     def _shared_step(self, batch, stage: str) -> torch.Tensor:
