@@ -36,12 +36,14 @@ def archive_members(plugin_dir: PathLike) -> List[Path]:
     return sorted(members)
 
 
-def make_zip(plugin_dir: PathLike, zip_path: Optional[PathLike] = None, top: Optional[str] = None) -> Path:
+def make_zip(plugin_dir: PathLike, zip_path: Optional[PathLike] = None, top: Optional[str] = None,
+             plugin: Optional[str] = None) -> Path:
     """Zip ``.../models/<plugin>`` as ``<top>/models/<plugin>/...`` (``top``
-    defaults to the plugin name) into ``zip_path`` (default: ``<plugin>.zip``
-    next to the ``models/`` folder). Written atomically."""
+    defaults to the plugin name; ``plugin`` to the folder's name) into
+    ``zip_path`` (default: ``<plugin>.zip`` next to the ``models/`` folder).
+    Written atomically."""
     plugin_dir = Path(plugin_dir)
-    plugin = plugin_dir.name
+    plugin = plugin or plugin_dir.name
     if plugin_dir.parent.name != "models":
         raise ValueError(f"{plugin_dir} is not a plugin folder inside a 'models/' folder")
     if not (plugin_dir / "__init__.py").is_file():

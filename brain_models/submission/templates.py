@@ -17,13 +17,16 @@ model_registry['{identifier}'] = lambda: get_model('{identifier}')
 MODEL = '''"""Builds the registered DynVision model as a Brain-Score BrainModel.
 
 Everything that makes it this exact model is data in this folder:
-dynvision_model.json (model class, resolved training config, weights file or
-URL with its SHA-1, time mapping, visual degrees, normalization, feature
-reduction) and region_layer_map/<identifier>.json (region -> layer).
+dynvision_model.json (resolved training config, weights file or URL with its
+SHA-1, time mapping, visual degrees, normalization, feature reduction),
+region_layer_map/<identifier>.json (region -> layer) and the weights file.
+The code that runs it is the DynVision runtime in _dynvision_runtime/,
+carried by this plugin (an installed package named dynvision is never used).
 """
 from pathlib import Path
 
-from brain_models.submission.runtime import load_registered
+from ._dynvision_runtime.brain_models.submission.runtime import load_registered
+from ._dynvision_runtime.{class_module} import {class_name} as MODEL_CLASS
 
 PLUGIN_DIR = Path(__file__).resolve().parent
 
@@ -31,8 +34,8 @@ BIBTEX = {bibtex!r}
 
 
 def get_model(identifier: str):
-    """The DynVisionBrainModel registered as ``identifier``."""
-    return load_registered(PLUGIN_DIR, identifier)
+    """The DynVision BrainModel registered as ``identifier``."""
+    return load_registered(PLUGIN_DIR, identifier, MODEL_CLASS)
 
 
 def get_bibtex(identifier: str) -> str:
@@ -59,6 +62,7 @@ from brainscore_core.supported_data_standards.brainio.stimuli import StimulusSet
 from brainscore_vision import load_model
 
 IDENTIFIERS = ['{identifier}']
+OMITTED_REGIONS = {omitted_regions!r}
 GENERIC = "brainscore_vision.model_helpers.generic_plugin_tests"
 HELPER = "brainscore_core.plugin_management.generic_plugin_tests_helper"
 
@@ -132,4 +136,40 @@ def test_time_resolved_recording(generic, identifier):
         assert list(recording["time_bin_start"].values) == [0, 10, 20]
         assert list(recording["time_bin_end"].values) == [10, 20, 30]
         assert np.isfinite(recording.values).all()
+
+
+@pytest.mark.parametrize("identifier", IDENTIFIERS)
+def test_V1_recording_at_50_to_100_ms(generic, identifier):
+    """Brain-Score's standard single bin: presentation x neuroid, one value per unit."""
+    model = load_model(identifier)
+    if "V1" not in model.region_layer_map:
+        pytest.skip("V1 was left out at registration")
+    model.start_recording("V1", time_bins=[(50, 100)])
+    recording = model.look_at(generic._make_stimulus_set(), number_of_trials=1)
+    assert set(recording["stimulus_id"].values) == {{"stimid1", "stimid2", "stimid3"}}
+    assert recording.sizes["neuroid"] >= 1 and np.isfinite(recording.values).all()
+
+
+@pytest.mark.parametrize("identifier", IDENTIFIERS)
+def test_IT_changes_over_18_bins_from_70_to_250_ms(generic, identifier):
+    """A temporal benchmark's request: 18 bins of 10 ms; the responses change over time."""
+    model = load_model(identifier)
+    if "IT" not in model.region_layer_map:
+        pytest.skip("IT was left out at registration")
+    bins = [(start, start + 10) for start in range(70, 250, 10)]
+    model.start_recording("IT", time_bins=bins)
+    recording = model.look_at(generic._make_stimulus_set(), number_of_trials=1)
+    assert recording.dims == ("presentation", "neuroid", "time_bin") and recording.sizes["time_bin"] == 18
+    assert list(recording["time_bin_start"].values) == list(range(70, 250, 10))
+    assert np.isfinite(recording.values).all()
+    assert np.abs(np.diff(recording.values, axis=2)).max() > 0, "the IT responses do not change over time"
+
+
+@pytest.mark.parametrize("identifier", IDENTIFIERS)
+def test_omitted_regions_are_refused(identifier):
+    """A region left out at registration is refused with an error naming it."""
+    model = load_model(identifier)
+    for region in OMITTED_REGIONS:
+        with pytest.raises(ValueError, match=f"commits no layer to region '{{region}}'"):
+            model.start_recording(region, time_bins=[(70, 170)])
 '''

@@ -1,6 +1,7 @@
-"""The weights file of a registered model: written slim from a training
-checkpoint, identified by its SHA-1, fetched from a URL with that SHA-1
-checked before the file is used."""
+"""The weights file of a registered model: its constructor arguments and
+tensors as plain data (read back with ``torch.load(weights_only=True)``),
+identified by its SHA-1, fetched from a URL with that SHA-1 checked before
+the file is used."""
 from __future__ import annotations
 
 import hashlib
@@ -11,14 +12,10 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Union
 
 PathLike = Union[str, "os.PathLike[str]"]
 
-#: the checkpoint entries a registered model needs to be rebuilt; the rest
-#: (optimizer and scheduler states, loop and callback states) only resume training
-KEEP_KEYS = ("state_dict", "hyper_parameters", "hparams_name", "pytorch-lightning_version", "epoch", "global_step",
-             "dynvision_config", "dynvision_model")
 #: seconds a weights download may stall before it fails
 DOWNLOAD_TIMEOUT = 60
 
@@ -35,17 +32,31 @@ def sha1_of(path: PathLike, chunk: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def slim_checkpoint(checkpoint: Mapping[str, Any]) -> Dict[str, Any]:
-    """The entries of a training checkpoint that rebuild the model (no optimizer state)."""
-    return {key: checkpoint[key] for key in KEEP_KEYS if key in checkpoint}
+def _plain(value: Any, where: str) -> Any:
+    """``value`` as the plain types ``torch.load(weights_only=True)`` reads back."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [_plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        return tuple(items) if isinstance(value, tuple) else items
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v, f"{where}.{k}") for k, v in value.items()}
+    raise TypeError(f"model argument {where} = {value!r} ({type(value).__name__}) cannot be stored as plain data; "
+                    "give the model plain arguments (numbers, strings, lists, dicts)")
 
 
-def write_slim_checkpoint(checkpoint: Mapping[str, Any], path: PathLike) -> Path:
+def write_weights(model: Any, path: PathLike) -> Path:
+    """The model's constructor arguments (``model.model_args``) and weights, as
+    plain data any ``torch.load(weights_only=True)`` reads without running code."""
     import torch
+
+    from .runtime import WEIGHTS_FORMAT
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(slim_checkpoint(checkpoint), path)
+    args = {name: _plain(value, name) for name, value in dict(model.model_args).items()}
+    state = {name: tensor.detach().cpu().clone() for name, tensor in model.state_dict().items()}
+    torch.save({"format": WEIGHTS_FORMAT, "model_args": args, "state_dict": state}, path)
     return path
 
 
@@ -63,10 +74,20 @@ def url_file_name(url: str, default: str) -> str:
 
 
 def check_url(url: str) -> str:
+    """``url`` if the plugin may download its weights from it: ``https://``
+    (``http://`` works but is open to tampering in transit, which the SHA-1
+    check catches; :func:`insecure_url` says so). Local and other schemes
+    (``file://``, ``ftp://``, ``s3://``) cannot be reached from Brain-Score's servers."""
     parsed = urllib.parse.urlparse(url)
-    if parsed.scheme not in ("http", "https", "file") or not (parsed.netloc or parsed.scheme == "file"):
-        raise WeightsError(f"weights URL {url!r}: expected an http(s):// URL (or file:// for a local test)")
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise WeightsError(f"weights URL {url!r}: Brain-Score's servers download the weights, so give an https:// "
+                           "URL of a public host (a file:// or other URL only exists here)")
     return url
+
+
+def insecure_url(url: str) -> bool:
+    """Whether ``url`` is plain ``http://``."""
+    return urllib.parse.urlparse(url).scheme == "http"
 
 
 def fetch_weights(url: str, sha1: str, file_name: Optional[str] = None, cache_dir: Optional[PathLike] = None,

@@ -2,8 +2,10 @@
 ``<out>/models/<plugin>/`` that rebuilds exactly that trained model."""
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import warnings
@@ -13,16 +15,20 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 from . import templates
+from .bundle import RUNTIME_PACKAGE, build_bundle
 from .identifiers import plugin_name_for, validate_identifier, validate_plugin_name
-from .runtime import COMMITMENT_FILE, FORMAT, REGION_LAYER_MAP_DIR
-from .weights import check_url, sha1_of, url_file_name, write_slim_checkpoint
+from .runtime import COMMITMENT_FILE, FORMAT, REGION_LAYER_MAP_DIR, STANDARD_REGIONS
+from .archive import make_zip as _make_zip
+from .weights import check_url, insecure_url, sha1_of, url_file_name, write_weights
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 #: where ``register`` writes when no ``out`` is given
 DEFAULT_OUT = "brainscore-submission"
+#: the largest archive brain-score.org accepts (50 MB; counted in the smaller unit to be safe)
+UPLOAD_LIMIT_BYTES = 50 * 10 ** 6
 #: local weights larger than this are better uploaded and registered by URL
-LARGE_WEIGHTS_BYTES = 50 * 2 ** 20
+LARGE_WEIGHTS_BYTES = UPLOAD_LIMIT_BYTES
 #: folder under ``out`` receiving the weights file to upload when registering by URL
 UPLOAD_DIR = "upload"
 
@@ -50,13 +56,48 @@ def _version(distribution: str) -> Optional[str]:
         return None
 
 
-def _requirements(extra: Optional[Sequence[str]]) -> List[str]:
-    """``dynvision==<this version>`` unless a given requirement names dynvision, then the given ones."""
-    from dynvision import __version__
+class RegionCommitmentError(ValueError):
+    """A standard region is neither committed to a layer nor left out on purpose."""
 
+
+class UploadTooLargeError(ValueError):
+    """The upload archive exceeds what brain-score.org accepts."""
+
+
+def _requirements(runtime: Sequence[str], extra: Optional[Sequence[str]]) -> List[str]:
+    """The runtime's requirements, then the extra lines (none may name dynvision:
+    the plugin carries its runtime, and the index's ``dynvision`` is another project)."""
     lines = [str(line).strip() for line in (extra or []) if str(line).strip()]
-    names_dynvision = any(line.lower().replace("_", "-").startswith("dynvision") for line in lines)
-    return lines if names_dynvision else [f"dynvision=={__version__}", *lines]
+    for line in lines:
+        if re.match(r"dynvision\b", line.lower().replace("_", "-")):
+            raise ValueError(f"--requirement {line!r}: the plugin carries the DynVision code it runs "
+                             "(_dynvision_runtime/), and 'dynvision' on the package index is another project; "
+                             "drop this requirement")
+    return list(runtime) + [line for line in lines if line not in runtime]
+
+
+def check_regions(committed: Mapping[str, Any], omitted: Sequence[str], model_name: str,
+                  layers: Sequence[str]) -> List[str]:
+    """The regions left out, after checking that each standard region is either
+    committed or left out on purpose (``omitted``)."""
+    omitted = list(dict.fromkeys(omitted))
+    for region in omitted:
+        if region not in STANDARD_REGIONS:
+            raise RegionCommitmentError(f"--omit-region {region}: not one of Brain-Score's regions "
+                                        f"({', '.join(STANDARD_REGIONS)})")
+        if region in committed:
+            raise RegionCommitmentError(f"--omit-region {region}: {region} is committed to layer "
+                                        f"{committed[region]!r}; drop one of the two")
+    missing = [region for region in STANDARD_REGIONS if region not in committed and region not in omitted]
+    if missing:
+        commit = " ".join(f"--region {region}=LAYER" for region in missing)
+        omit = " ".join(f"--omit-region {region}" for region in missing)
+        raise RegionCommitmentError(
+            f"{model_name} commits no layer to {', '.join(missing)}: Brain-Score's benchmarks record from "
+            f"{', '.join(STANDARD_REGIONS)}. Commit one with {commit} (layers: {', '.join(layers)}), or leave "
+            f"{'it' if len(missing) == 1 else 'them'} out on purpose with {omit} (the model then cannot be "
+            "scored on those regions)")
+    return [region for region in STANDARD_REGIONS if region in omitted]
 
 
 def load_region_layer_map(value: Union[None, PathLike, Mapping[str, Any]]) -> Dict[str, Any]:
@@ -112,6 +153,7 @@ def register(
     max_features: int = 1000,
     seed: int = 0,
     behavioral_readout_layer: Optional[str] = None,
+    omit_regions: Sequence[str] = (),
     requirements: Optional[Sequence[str]] = None,
     bibtex: str = "",
     model_module: Optional[PathLike] = None,
@@ -121,17 +163,23 @@ def register(
 ) -> RegisteredPlugin:
     """Write the Brain-Score plugin ``<out>/models/<plugin>/`` for the model in ``checkpoint``.
 
-    The plugin rebuilds the exact trained model: its class and constructor
-    arguments and the resolved training config come from the checkpoint; its
-    weights are a slim copy of the checkpoint (no optimizer state), stored in
-    the plugin (``weights/``), or -- with ``weights_url`` -- written to
-    ``<out>/upload/`` for you to upload to that URL and fetched from there
+    The plugin rebuilds the exact trained model and needs nothing of this
+    project installed: it carries the code that runs the model as the private
+    package ``_dynvision_runtime/`` (see :mod:`.bundle`), and its
+    ``requirements.txt`` names only the packages that code imports. The
+    model's constructor arguments and weights (no optimizer state) are stored
+    in the plugin (``weights/``), or -- with ``weights_url``, an ``https://``
+    URL -- written to ``<out>/upload/`` for you to upload there and fetched
     (SHA-1 checked) when Brain-Score loads the model. The region->layer map
-    (the model's declared map, updated by ``region_layer_map``) and the time
-    mapping (dt, presentation time, latency, readout), visual degrees,
-    normalization and feature reduction are committed as JSON. ``model``, if
-    given, must be the model the checkpoint holds. Nothing is left behind
-    when a step fails.
+    (the model's declared map, updated by ``region_layer_map``) must cover
+    V1, V2, V4 and IT, except regions named in ``omit_regions``; it and the
+    time mapping (dt, presentation time, latency, readout), visual degrees,
+    normalization and feature reduction are committed as JSON. Before
+    anything is written, the plugin's own code rebuilds the model and must
+    give the trained model's outputs. ``model``, if given, must be the model
+    the checkpoint holds. With ``make_zip``, an archive above
+    :data:`UPLOAD_LIMIT_BYTES` is refused. Nothing is left behind when a step
+    fails.
     """
     from dynvision.training import CONFIG_KEY, MODEL_KEY, load_checkpoint
     from dynvision.training.model_io import read_checkpoint
@@ -143,6 +191,10 @@ def register(
     plugin_name = validate_plugin_name(plugin_name or plugin_name_for(identifier), check_installed=check_registry)
     if weights_url is not None:
         check_url(weights_url)
+        if insecure_url(weights_url):
+            warnings.warn(f"weights URL {weights_url}: plain http:// can be tampered with in transit (the plugin "
+                          "refuses a file whose SHA-1 differs, so the model then fails to load); prefer https://",
+                          stacklevel=2)
     checkpoint = Path(checkpoint)
     root = Path(out)
     plugin_dir = root / "models" / plugin_name
@@ -167,6 +219,8 @@ def register(
         reduction=reduction, max_features=max_features, seed=seed,
         behavioral_readout_layer=behavioral_readout_layer)
     committed = {region: brain_model.region_layer_map[region] for region in sorted(brain_model.region_layer_map)}
+    omitted = check_regions(committed, omit_regions, str(record.get("name") or type(trained).__name__),
+                            brain_model.available_layers())
     for region in committed:  # every committed layer must be recordable
         start = brain_model.latency
         brain_model.start_recording(region, time_bins=[(start, start + brain_model.dt)])
@@ -174,43 +228,45 @@ def register(
         raise ValueError(f"behavioral_readout_layer {behavioral_readout_layer!r} is not a layer of the model; "
                          f"layers: {', '.join(brain_model.available_layers())}")
     notes: List[str] = []
-    if not committed:
-        notes.append("no region->layer map is committed (the model declares none and none was given): Brain-Score "
-                     "can score only its behaviour; commit layers with --region REGION=LAYER")
-
+    if omitted:
+        notes.append(f"left out on purpose: {', '.join(omitted)}; Brain-Score cannot score the model on benchmarks "
+                     "recording from there")
     module_file = record.get("module_file")
     user_module = Path(model_module) if model_module else (Path(module_file) if module_file else None)
-    user_module_rel = f"user_models/{user_module.name}" if user_module else None
-    if user_module is not None:
-        notes.append(f"the model class comes from your file {user_module}; it is copied into the plugin as "
-                     f"{user_module_rel} (files it imports are not: keep the model in one file)")
+    bundle = build_bundle(type(trained), user_module)
+    class_module, class_name = bundle.model_class
+    if class_module.startswith("user_models."):
+        notes.append(f"the model class comes from your file {user_module}; it is carried in the plugin as "
+                     f"{RUNTIME_PACKAGE}/{class_module.replace('.', '/')}.py (files it imports are not: keep the "
+                     "model in one file)")
 
     root.mkdir(parents=True, exist_ok=True)
     (root / "models").mkdir(exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{plugin_name}.", dir=root / "models"))
     upload_tmp: Optional[Path] = None
+    zip_tmp: Optional[Path] = None
+    zip_path: Optional[Path] = None
     try:
-        slim = dict(stored)
-        slim[MODEL_KEY] = {**record, "module_file": user_module_rel}
-        if user_module is not None:
-            target = staging / user_module_rel
-            target.parent.mkdir(parents=True)
-            shutil.copy2(user_module, target)
+        for relative, text in bundle.files.items():
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
         if weights_url is None:
-            weights_rel = f"weights/{plugin_name}.ckpt"
-            weights_file_tmp = write_slim_checkpoint(slim, staging / weights_rel)
+            weights_rel = f"weights/{plugin_name}.pt"
+            weights_file_tmp = write_weights(trained, staging / weights_rel)
             file_name = Path(weights_rel).name
         else:
             weights_rel = None
-            file_name = url_file_name(weights_url, f"{plugin_name}.ckpt")
+            file_name = url_file_name(weights_url, f"{plugin_name}.pt")
             (root / UPLOAD_DIR).mkdir(exist_ok=True)
             upload_tmp = root / UPLOAD_DIR / f".{file_name}.part"
-            weights_file_tmp = write_slim_checkpoint(slim, upload_tmp)
+            weights_file_tmp = write_weights(trained, upload_tmp)
         weights_sha1 = sha1_of(weights_file_tmp)
         size = weights_file_tmp.stat().st_size
-        if weights_url is None and size > LARGE_WEIGHTS_BYTES:
-            warnings.warn(f"the weights of {identifier} take {size / 2 ** 20:.0f} MB inside the plugin; large files "
-                          "are better uploaded and registered with --weights-url", stacklevel=2)
+        if weights_url is None and size > LARGE_WEIGHTS_BYTES and not make_zip:
+            warnings.warn(f"the weights of {identifier} take {size / 10 ** 6:.0f} MB inside the plugin; "
+                          f"brain-score.org takes archives up to {UPLOAD_LIMIT_BYTES // 10 ** 6} MB: register with "
+                          "--weights-url to host them yourself", stacklevel=2)
 
         n_timesteps = int(trained.input_dims[0])
         _, channels, height, width = (int(d) for d in trained.input_dims)
@@ -220,10 +276,13 @@ def register(
             "plugin": plugin_name,
             "model": {
                 "name": record.get("name"),
-                "class_path": record.get("class_path"),
-                "module_file": user_module_rel,
+                "class": class_name,
+                "module": f"{RUNTIME_PACKAGE}.{class_module}",
+                "source_file": user_module.name if user_module is not None else None,
                 "n_parameters": int(sum(p.numel() for p in trained.parameters())),
             },
+            "runtime": {"package": RUNTIME_PACKAGE, "modules": bundle.modules,
+                        "requirements": bundle.requirements},
             "weights": {
                 "file": weights_rel,
                 "url": weights_url,
@@ -248,6 +307,7 @@ def register(
                       "mean": list(brain_model.loader.mean), "std": list(brain_model.loader.std)},
             "features": {"reduction": reduction, "max_features": int(max_features), "seed": int(seed)},
             "behavioral_readout_layer": behavioral_readout_layer,
+            "omitted_regions": omitted,
             "squeeze_single_bin": True,
             "config": config,
             "source": {
@@ -261,17 +321,32 @@ def register(
         }
         _json(staging / COMMITMENT_FILE, commitment)
         _json(staging / REGION_LAYER_MAP_DIR / f"{identifier}.json", committed)
-        (staging / "requirements.txt").write_text("\n".join(_requirements(requirements)) + "\n", encoding="utf-8")
+        (staging / "requirements.txt").write_text(
+            "\n".join(_requirements(bundle.requirements, requirements)) + "\n", encoding="utf-8")
         fill = dict(identifier=identifier, plugin=plugin_name, model_name=record.get("name"),
-                    dynvision_version=commitment["versions"]["dynvision"],
+                    dynvision_version=commitment["versions"]["dynvision"], omitted_regions=omitted,
                     weights_note=weights_rel if weights_url is None else f"{weights_url} (SHA-1 {weights_sha1})")
         (staging / "__init__.py").write_text(templates.INIT.format(**fill), encoding="utf-8")
-        (staging / "model.py").write_text(templates.MODEL.format(bibtex=bibtex or ""), encoding="utf-8")
+        (staging / "model.py").write_text(
+            templates.MODEL.format(bibtex=bibtex or "", class_module=class_module, class_name=class_name),
+            encoding="utf-8")
         (staging / "test.py").write_text(templates.TEST.format(**fill), encoding="utf-8")
+        verify_plugin(staging, trained, weights_file_tmp)
+        if make_zip:
+            zip_tmp = _make_zip(staging, root / f".{plugin_name}.zip.part", plugin=plugin_name)
+            zip_size = zip_tmp.stat().st_size
+            if zip_size > UPLOAD_LIMIT_BYTES:
+                raise UploadTooLargeError(
+                    f"the upload archive of {identifier} would take {zip_size / 10 ** 6:.1f} MB, but brain-score.org "
+                    f"takes at most {UPLOAD_LIMIT_BYTES // 10 ** 6} MB: register with --weights-url https://... to "
+                    "host the weights yourself (the archive then holds only code and settings)")
 
         if plugin_dir.exists():
             shutil.rmtree(plugin_dir)
         os.replace(staging, plugin_dir)
+        if zip_tmp is not None:
+            zip_path = root / f"{plugin_name}.zip"
+            os.replace(zip_tmp, zip_path)
         if weights_url is None:
             weights_file = plugin_dir / weights_rel
         else:
@@ -282,15 +357,50 @@ def register(
     finally:
         if staging.exists():
             shutil.rmtree(staging)
-        if upload_tmp is not None and upload_tmp.exists():
-            upload_tmp.unlink()
+        for leftover in (upload_tmp, zip_tmp):
+            if leftover is not None and leftover.exists():
+                leftover.unlink()
 
     files = sorted(p.relative_to(plugin_dir) for p in plugin_dir.rglob("*") if p.is_file())
     result = RegisteredPlugin(identifier=identifier, plugin_name=plugin_name, root=root, plugin_dir=plugin_dir,
                               files=files, weights_file=weights_file, weights_sha1=weights_sha1,
-                              weights_url=weights_url, notes=notes)
-    if make_zip:
-        from .archive import make_zip as _make_zip
-
-        result.zip_path = _make_zip(plugin_dir)
+                              weights_url=weights_url, zip_path=zip_path, notes=notes)
     return result
+
+
+def verify_plugin(plugin_dir: Path, trained: Any, weights_file: Path) -> None:
+    """The plugin's own code (its runtime copy) must rebuild ``trained``: the
+    same parameters, and the same outputs for the same input."""
+    import torch
+
+    from .local import forget, plugin_module
+
+    module = plugin_module(plugin_dir, fresh=True)
+    try:
+        runtime = importlib.import_module(module.load_registered.__module__)
+        try:
+            rebuilt = runtime.build_model(module.MODEL_CLASS, weights_file)
+        except Exception as error:
+            raise RuntimeError(f"the plugin's runtime cannot rebuild {type(trained).__name__}: "
+                               f"{type(error).__name__}: {error}") from error
+        ours, theirs = trained.state_dict(), rebuilt.state_dict()
+        if sorted(ours) != sorted(theirs) or any(not torch.equal(ours[k].cpu(), theirs[k]) for k in ours):
+            raise RuntimeError(f"the plugin's runtime builds {type(trained).__name__} with other parameters than "
+                               "the trained model")
+        generator = torch.Generator().manual_seed(0)
+        _, channels, height, width = (int(d) for d in trained.input_dims)
+        images = torch.rand(2, channels, height, width, generator=generator)
+        device = next(trained.parameters()).device
+        was_training = trained.training
+        trained.eval()
+        try:
+            with torch.no_grad():
+                expected = trained(images.to(device)).cpu()
+                actual = rebuilt(images)
+        finally:
+            trained.train(was_training)
+        if not torch.allclose(actual, expected, rtol=1e-5, atol=1e-6):
+            raise RuntimeError(f"the plugin's runtime rebuilds {type(trained).__name__} with other outputs than the "
+                               f"trained model (largest difference {(actual - expected).abs().max().item():.3g})")
+    finally:
+        forget(module)

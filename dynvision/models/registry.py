@@ -26,6 +26,9 @@ from typing import Callable, Dict, List, Optional, Type, Union
 from ..registry import Registry, UnknownNameError
 
 ENTRY_POINT_GROUP = "dynvision.models"
+#: this package, imported by its own name so that a Brain-Score plugin's copy
+#: of the zoo (``dynvision register``) imports itself, not an installed dynvision
+_PACKAGE = __package__
 
 
 class ModelRegistry(Registry):
@@ -68,7 +71,7 @@ def _is_model_class(obj: object) -> bool:
 
 def _package_models() -> Dict[str, type]:
     """Model classes exported by the ``dynvision.models`` package."""
-    package = importlib.import_module("dynvision.models")
+    package = importlib.import_module(_PACKAGE)
     names = getattr(package, "__all__", None) or [n for n in vars(package) if not n.startswith("_")]
     found = {}
     for name in names:
@@ -117,7 +120,7 @@ def _import_dotted(name: str) -> Optional[type]:
 
 def get_model(name: str) -> Type:
     """The model class called ``name``; unknown names list the valid ones."""
-    importlib.import_module("dynvision.models")  # the zoo registers itself on import
+    importlib.import_module(_PACKAGE)  # the zoo registers itself on import
     if name in models:
         return models.get(name)
     entry_points = _entry_points()
@@ -144,7 +147,7 @@ def _unknown_message(name: str) -> str:
 
 def list_models() -> List[str]:
     """Every model name that :func:`get_model` resolves (sorted)."""
-    importlib.import_module("dynvision.models")
+    importlib.import_module(_PACKAGE)
     names = set(models.names()) | set(_entry_points()) | set(_package_models())
     return sorted(names)
 
