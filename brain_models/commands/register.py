@@ -17,9 +17,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=(
             "Write the Brain-Score plugin OUT/models/<plugin>/ that rebuilds exactly the model in CKPT "
             "(architecture and config from the checkpoint, weights inside the plugin or fetched from "
-            "--weights-url with a SHA-1 check), commits its region->layer map and time mapping as JSON, "
-            "requires dynvision, and carries a test.py running Brain-Score's generic plugin checks. "
-            "With --zip, also write OUT/<plugin>.zip, the archive to upload on brain-score.org."
+            "--weights-url with a SHA-1 check), commits a layer to each of V1, V2, V4 and IT (or leaves one out "
+            "with --omit-region) and its time mapping as JSON, carries the DynVision code it runs (so it installs "
+            "where only brainscore-vision and torch are), and a test.py running Brain-Score's generic plugin "
+            "checks. With --zip, also write OUT/<plugin>.zip, the archive to upload on brain-score.org "
+            "(at most 50 MB)."
         ),
         epilog=(
             "example: dynvision register DyRCNNx4 --checkpoint runs/DyRCNNx4/checkpoints/last.ckpt "
@@ -32,16 +34,21 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--identifier", required=True, metavar="ID",
                         help="the Brain-Score model identifier: letters, digits, '.', '_', '-'; must be new")
     parser.add_argument("--weights-url", metavar="URL",
-                        help="host the weights here instead of inside the plugin: the file to upload is written "
-                             "to OUT/upload/ and the plugin downloads it and checks its SHA-1")
+                        help="host the weights at this https:// URL instead of inside the plugin (for archives "
+                             "above 50 MB): the file to upload is written to OUT/upload/ and the plugin downloads "
+                             "it and checks its SHA-1; http:// is warned about, other schemes are refused")
     parser.add_argument("--out", default=DEFAULT_OUT, metavar="DIR",
                         help=f"submission folder receiving models/<plugin>/ (default: ./{DEFAULT_OUT})")
-    parser.add_argument("--zip", action="store_true", help="also write the upload archive OUT/<plugin>.zip")
+    parser.add_argument("--zip", action="store_true",
+                        help="also write the upload archive OUT/<plugin>.zip (refused above 50 MB: use --weights-url)")
     parser.add_argument("--plugin-name", metavar="NAME",
                         help="plugin folder name (default: the identifier with '.' and '-' as '_')")
     parser.add_argument("--region", dest="regions", action="append", default=[], metavar="REGION=LAYER",
                         help="commit LAYER (comma-separated for several) to REGION, overriding the model's "
                              "declared map (repeatable), e.g. --region IT=V4")
+    parser.add_argument("--omit-region", dest="omit_regions", action="append", default=[], metavar="REGION",
+                        help="leave one of V1, V2, V4, IT uncommitted on purpose (repeatable): the plugin refuses "
+                             "recordings from it, and Brain-Score cannot score the model there")
     parser.add_argument("--region-map", metavar="FILE",
                         help="JSON {region: layer} to commit (also the region_layer_map.json files that "
                              "layer selection stores); --region entries override it")
@@ -52,8 +59,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--latency", type=arguments.finite_float, default=0.0, metavar="MS",
                         help="ms by which the model lags the recordings (default: 0)")
     parser.add_argument("--requirement", dest="requirements", action="append", default=[], metavar="SPEC",
-                        help="extra line for requirements.txt (repeatable); one naming dynvision (e.g. "
-                             "'dynvision @ git+https://...') replaces the default dynvision==<this version>")
+                        help="extra line for requirements.txt (repeatable), for packages your --model-module file "
+                             "needs at a version of your choice; the plugin carries the DynVision code itself")
     parser.add_argument("--bibtex", metavar="FILE", help="BibTeX entry of the model's paper")
     parser.add_argument("--model-module", metavar="FILE", help="Python file defining your own model class")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing OUT/models/<plugin>/")
@@ -82,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OSError) as error:
         return report_error("register", error)
 
-    from brain_models.submission import IdentifierError, register
+    from brain_models.submission import BundleError, IdentifierError, PluginError, register
     from brain_models.submission.writer import load_region_layer_map
     from brain_models.submission.weights import WeightsError
     from dynvision.config import ConfigError
@@ -96,9 +103,10 @@ def run(args: argparse.Namespace) -> int:
             plugin_name=args.plugin_name, region_layer_map=region_map or None, visual_degrees=args.visual_degrees,
             t_presentation=args.t_presentation, latency=args.latency, requirements=args.requirements,
             bibtex=bibtex, model_module=args.model_module, overwrite=args.overwrite, make_zip=args.zip,
+            omit_regions=args.omit_regions,
         )
     except (IdentifierError, WeightsError, ConfigError, UnknownNameError, FileExistsError, FileNotFoundError,
-            LookupError, ValueError, TypeError, OSError) as error:
+            LookupError, ValueError, TypeError, OSError, BundleError, PluginError) as error:
         return report_error("register", error)
 
     print(f"identifier:  {plugin.identifier}")
@@ -111,7 +119,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"upload zip:  {plugin.zip_path}")
     for note in plugin.notes:
         print(f"note: {note}")
-    print("next: copy the plugin into brainscore_vision/models/ of a Brain-Score checkout and run\n"
+    print("next: copy the plugin into brainscore_vision/models/ of a Brain-Score checkout, install its\n"
+          f"requirements (pip install -r brainscore_vision/models/{plugin.plugin_name}/requirements.txt) and run\n"
           f"  BS_INSTALL_DEPENDENCIES=no pytest brainscore_vision/models/{plugin.plugin_name}/test.py\n"
           "then upload the zip on brain-score.org (or open a pull request with the plugin folder)")
     return 0

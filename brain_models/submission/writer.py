@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 from . import templates
 from .bundle import RUNTIME_PACKAGE, build_bundle
 from .identifiers import plugin_name_for, validate_identifier, validate_plugin_name
-from .runtime import COMMITMENT_FILE, FORMAT, REGION_LAYER_MAP_DIR, STANDARD_REGIONS
+from .runtime import COMMITMENT_FILE, FORMAT, REGION_LAYER_MAP_DIR, STANDARD_REGIONS, PluginError
 from .archive import make_zip as _make_zip
 from .weights import check_url, insecure_url, sha1_of, url_file_name, write_weights
 
@@ -381,11 +381,11 @@ def verify_plugin(plugin_dir: Path, trained: Any, weights_file: Path) -> None:
         try:
             rebuilt = runtime.build_model(module.MODEL_CLASS, weights_file)
         except Exception as error:
-            raise RuntimeError(f"the plugin's runtime cannot rebuild {type(trained).__name__}: "
+            raise PluginError(f"the plugin's runtime cannot rebuild {type(trained).__name__}: "
                                f"{type(error).__name__}: {error}") from error
         ours, theirs = trained.state_dict(), rebuilt.state_dict()
         if sorted(ours) != sorted(theirs) or any(not torch.equal(ours[k].cpu(), theirs[k]) for k in ours):
-            raise RuntimeError(f"the plugin's runtime builds {type(trained).__name__} with other parameters than "
+            raise PluginError(f"the plugin's runtime builds {type(trained).__name__} with other parameters than "
                                "the trained model")
         generator = torch.Generator().manual_seed(0)
         _, channels, height, width = (int(d) for d in trained.input_dims)
@@ -400,7 +400,7 @@ def verify_plugin(plugin_dir: Path, trained: Any, weights_file: Path) -> None:
         finally:
             trained.train(was_training)
         if not torch.allclose(actual, expected, rtol=1e-5, atol=1e-6):
-            raise RuntimeError(f"the plugin's runtime rebuilds {type(trained).__name__} with other outputs than the "
+            raise PluginError(f"the plugin's runtime rebuilds {type(trained).__name__} with other outputs than the "
                                f"trained model (largest difference {(actual - expected).abs().max().item():.3g})")
     finally:
         forget(module)

@@ -1,6 +1,8 @@
 """``dynvision register``: a trained checkpoint becomes a Brain-Score model plugin
 that Brain-Score's own loader finds and loads offline, that passes Brain-Score's
 generic plugin checks, and whose recordings are those of the trained model.
+(tests/brain_models/test_submission_clean_env.py installs plugins into a clean
+environment without this project, as Brain-Score does.)
 
 A tiny DyRCNNx2 is trained for two steps (the real ``train`` path, so the
 checkpoint is what users register); the plugin is written into a temporary
@@ -27,8 +29,9 @@ import torch
 from PIL import Image
 
 from brain_models.submission import (
-    COMMITMENT_FILE, IdentifierError, PluginError, WeightsError, load_registered, make_zip, plugin_name_for,
-    read_commitment, register, registered_identifiers, sha1_of, validate_identifier, validate_plugin_name,
+    COMMITMENT_FILE, RUNTIME_PACKAGE, BundleError, IdentifierError, RegionCommitmentError, UploadTooLargeError,
+    WeightsError, build_bundle, load_plugin, make_zip, plugin_name_for, read_commitment, register,
+    registered_identifiers, sha1_of, validate_identifier, validate_plugin_name,
 )
 from brain_models.submission.identifiers import installed_models_dir
 
@@ -59,9 +62,10 @@ TINY_RUN = [
     "trainer.accelerator=cpu",
     "callbacks.checkpoint.monitor=null",
 ]
-#: the committed regions: the model's declared V1 and V2, plus IT committed on the command line
+#: the committed regions: the model's declared V1 and V2, plus IT committed on the command line; V4 left out
 EXTRA_REGIONS = {"IT": "V2"}
 EXPECTED_REGIONS = {"IT": "V2", "V1": "V1", "V2": "V2"}
+OMITTED = ["V4"]
 IDENTIFIER = f"dynvision-test-{uuid.uuid4().hex[:8]}.run1"
 PLUGIN = plugin_name_for(IDENTIFIER)
 
@@ -80,7 +84,8 @@ def checkpoint(tmp_path_factory):
 @pytest.fixture(scope="module")
 def registered(checkpoint, tmp_path_factory):
     out = tmp_path_factory.mktemp("submission")
-    return register(checkpoint, IDENTIFIER, out=out, model="DyRCNNx2", region_layer_map=EXTRA_REGIONS, make_zip=True)
+    return register(checkpoint, IDENTIFIER, out=out, model="DyRCNNx2", region_layer_map=EXTRA_REGIONS,
+                    omit_regions=OMITTED, make_zip=True)
 
 
 @pytest.fixture(scope="module")
@@ -150,15 +155,49 @@ def generic(monkeypatch, tmp_path):
 def test_plugin_layout(registered):
     assert registered.plugin_dir == registered.root / "models" / PLUGIN
     files = sorted(str(p.relative_to(registered.plugin_dir)) for p in registered.plugin_dir.rglob("*") if p.is_file())
-    assert files == sorted(["__init__.py", "model.py", "test.py", "requirements.txt", COMMITMENT_FILE,
-                            f"region_layer_map/{IDENTIFIER}.json", f"weights/{PLUGIN}.ckpt"])
+    runtime = [name for name in files if name.startswith(f"{RUNTIME_PACKAGE}/")]
+    assert sorted(set(files) - set(runtime)) == sorted([
+        "__init__.py", "model.py", "test.py", "requirements.txt", COMMITMENT_FILE,
+        f"region_layer_map/{IDENTIFIER}.json", f"weights/{PLUGIN}.pt"])
+    assert f"{RUNTIME_PACKAGE}/dynvision/models/dyrcnn.py" in runtime
+    assert f"{RUNTIME_PACKAGE}/brain_models/adapter.py" in runtime
+    assert not any("/training/" in name or "/config/" in name for name in runtime)  # no training code travels
     init = (registered.plugin_dir / "__init__.py").read_text()
     registrations = [line for line in init.splitlines() if "model_registry[" in line]
     assert registrations == [f"model_registry['{IDENTIFIER}'] = lambda: get_model('{IDENTIFIER}')"]
-    from dynvision import __version__
+    model_py = (registered.plugin_dir / "model.py").read_text()
+    assert f"from .{RUNTIME_PACKAGE}.dynvision.models.dyrcnn import DyRCNNx2 as MODEL_CLASS" in model_py
 
-    requirements = (registered.plugin_dir / "requirements.txt").read_text().split()
-    assert requirements == [f"dynvision=={__version__}"]
+
+def test_requirements_name_only_real_packages_without_upper_bounds(registered):
+    """What the runtime imports, under the names the package index knows, with
+    this project's lower bounds; never dynvision (another project on the index),
+    Lightning (the plugin does not train) or the host brainscore-vision."""
+    from importlib import metadata
+
+    lines = (registered.plugin_dir / "requirements.txt").read_text().split()
+    names = [re.match(r"[A-Za-z0-9._-]+", line).group(0) for line in lines]
+    assert "torch>=2.1" in lines and "numpy>=1.24" in lines and "pillow>=9" in lines
+    assert not any("<" in line or "==" in line for line in lines)
+    for name in names:
+        assert metadata.version(name)  # an installed distribution: a real name
+        assert name.lower() not in ("dynvision", "pytorch-lightning", "lightning", "brainscore-vision")
+
+
+def test_runtime_imports_nothing_outside_itself(registered):
+    """Every import of dynvision/brain_models inside the plugin is relative, so
+    the plugin never resolves to an installed dynvision."""
+    import ast
+
+    for path in (registered.plugin_dir / RUNTIME_PACKAGE).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                assert not any(a.name.split(".")[0] in ("dynvision", "brain_models") for a in node.names), path
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                assert (node.module or "").split(".")[0] not in ("dynvision", "brain_models", "pytorch_lightning"), \
+                    f"{path}:{node.lineno}"
+    lightning = (registered.plugin_dir / RUNTIME_PACKAGE / "dynvision/model_components/lightning.py").read_text()
+    assert "TrainableModel as LightningBase" in lightning
 
 
 def test_commitment_is_data(registered, checkpoint):
@@ -179,9 +218,11 @@ def test_commitment_is_data(registered, checkpoint):
     assert commitment["source"]["checkpoint_sha1"] == sha1_of(checkpoint)
     with open(registered.plugin_dir / "region_layer_map" / f"{IDENTIFIER}.json") as handle:
         assert json.load(handle) == EXPECTED_REGIONS
-    # the weights file is the checkpoint without optimizer state
-    slim = torch.load(registered.weights_file, map_location="cpu", weights_only=False)
-    assert "optimizer_states" not in slim and "state_dict" in slim
+    assert commitment["omitted_regions"] == OMITTED
+    # the weights file: constructor arguments and tensors, plain data (no optimizer state, no pickled objects)
+    slim = torch.load(registered.weights_file, map_location="cpu", weights_only=True)
+    assert sorted(slim) == ["format", "model_args", "state_dict"]
+    assert slim["model_args"]["channels"] == [4, 4] and slim["model_args"]["dt"] == 2.0
     for key, value in stored["state_dict"].items():
         assert torch.equal(slim["state_dict"][key], value)
 
@@ -191,16 +232,20 @@ def test_brainscore_finds_and_loads_offline(installed):
     import brainscore_vision
     from brainscore_core.plugin_management.import_plugin import ImportPlugin
 
-    from brain_models import DynVisionBrainModel
-
     assert os.environ["BS_INSTALL_DEPENDENCIES"] == "no"
     assert ImportPlugin("brainscore_vision", "models", IDENTIFIER).plugin_dirname == PLUGIN
     model = brainscore_vision.load_model(IDENTIFIER)
-    assert isinstance(model, DynVisionBrainModel)
+    # built by the plugin's own runtime copy, not by this installed project
+    assert type(model).__name__ == "RegisteredBrainModel"
+    assert type(model).__module__.startswith(f"brainscore_vision.models.{PLUGIN}.{RUNTIME_PACKAGE}.")
+    assert type(model.model).__module__ == f"brainscore_vision.models.{PLUGIN}.{RUNTIME_PACKAGE}.dynvision.models.dyrcnn"
     assert model.identifier == IDENTIFIER
     assert model.region_layer_map == EXPECTED_REGIONS
     assert (model.dt, model.t_presentation, model.latency, model.visual_degrees()) == (2.0, 100.0, 0.0, 8.0)
     assert registered_identifiers()[IDENTIFIER] == PLUGIN
+    with pytest.raises(ValueError, match=r"commits no layer to region 'V4': it was left out .*--omit-region V4\); "
+                                         r"committed regions: IT, V1, V2"):
+        model.start_recording("V4", time_bins=[(70, 170)])
 
 
 @pytest.mark.parametrize("check", ["test_identifier", "test_visual_degrees", "test_start_task_or_recording",
@@ -243,7 +288,7 @@ def test_generated_test_py_passes(installed, tmp_path):
                              str(installed / "test.py")], cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "6 passed" in result.stdout
+    assert "9 passed" in result.stdout
 
 
 # -------------------------------------------------------------------- zip
@@ -332,69 +377,129 @@ def test_foreign_checkpoint_is_refused_and_leaves_nothing(tmp_path):
 
 def test_unknown_region_layer_is_refused(checkpoint, tmp_path):
     with pytest.raises(ValueError, match="cannot record layer 'V9'"):
-        register(checkpoint, f"{IDENTIFIER}-v9", out=tmp_path, region_layer_map={"V4": "V9"})
+        register(checkpoint, f"{IDENTIFIER}-v9", out=tmp_path, region_layer_map={"V4": "V9", "IT": "V2"})
     assert not (tmp_path / "models").exists()  # no plugin, no staging folder
 
 
 def test_changed_local_weights_are_refused(registered, tmp_path):
     copy = tmp_path / "models" / PLUGIN
     shutil.copytree(registered.plugin_dir, copy)
-    with open(copy / "weights" / f"{PLUGIN}.ckpt", "ab") as handle:
+    with open(copy / "weights" / f"{PLUGIN}.pt", "r+b") as handle:
+        handle.seek(0, 2)
         handle.write(b"\0")
-    with pytest.raises(WeightsError, match="SHA-1"):
-        load_registered(copy, IDENTIFIER)
-    with pytest.raises(PluginError, match="not 'other'"):
-        load_registered(registered.plugin_dir, "other")
+    # the errors come from the plugin's own runtime copy (its classes, its module)
+    with pytest.raises(Exception, match="SHA-1") as error:
+        load_plugin(copy, IDENTIFIER)
+    assert type(error.value).__name__ == "WeightsError"
+    with pytest.raises(Exception, match="not 'other'") as error:
+        load_plugin(registered.plugin_dir, "other")
+    assert type(error.value).__name__ == "PluginError"
 
 
 # ------------------------------------------------------------ weights by URL
-def test_weights_from_a_url_with_sha1_check(checkpoint, tmp_path, monkeypatch):
+@pytest.fixture
+def http_folder(tmp_path):
+    """A folder served over HTTP on the loopback interface: ``(folder, base URL)``."""
+    import functools
+    import http.server
+    import threading
+
+    folder = tmp_path / "hosted"
+    folder.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield folder, f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_weights_from_a_url_with_sha1_check(checkpoint, tmp_path, monkeypatch, http_folder):
     monkeypatch.setenv("DYNVISION_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("DYNVISION_DEVICE", "cpu")
-    hosted = tmp_path / "hosted" / "tiny-weights.ckpt"
-    url = hosted.as_uri()
-    plugin = register(checkpoint, f"{IDENTIFIER}-url", out=tmp_path / "out", weights_url=url)
-    assert plugin.weights_file == tmp_path / "out" / "upload" / "tiny-weights.ckpt"
+    folder, base = http_folder
+    url = f"{base}/tiny-weights.pt"
+    with pytest.warns(UserWarning, match="plain http:// can be tampered with"):
+        plugin = register(checkpoint, f"{IDENTIFIER}-url", out=tmp_path / "out", weights_url=url,
+                          region_layer_map=EXTRA_REGIONS, omit_regions=OMITTED)
+    assert plugin.weights_file == tmp_path / "out" / "upload" / "tiny-weights.pt"
     assert not (plugin.plugin_dir / "weights").exists()
     commitment = read_commitment(plugin.plugin_dir)
     assert commitment["weights"]["url"] == url and commitment["weights"]["file"] is None
     assert any("upload" in note for note in plugin.notes)
 
     # not uploaded yet (or offline): a clear error naming where a copy may be put
-    with pytest.raises(WeightsError, match=r"cannot download .* put it at .*tiny-weights.ckpt"):
-        load_registered(plugin.plugin_dir, plugin.identifier)
-    cached = tmp_path / "home" / "weights" / plugin.weights_sha1 / "tiny-weights.ckpt"
+    with pytest.raises(Exception, match=r"cannot download .* put it at .*tiny-weights.pt"):
+        load_plugin(plugin.plugin_dir)
+    cached = tmp_path / "home" / "weights" / plugin.weights_sha1 / "tiny-weights.pt"
     assert not cached.exists()
 
     # a different file at the URL is refused and not kept
-    hosted.parent.mkdir()
-    hosted.write_bytes(b"not the registered weights")
-    with pytest.raises(WeightsError, match="SHA-1"):
-        load_registered(plugin.plugin_dir, plugin.identifier)
+    (folder / "tiny-weights.pt").write_bytes(b"not the registered weights")
+    with pytest.raises(Exception, match="SHA-1"):
+        load_plugin(plugin.plugin_dir)
     assert not cached.exists() and list(cached.parent.iterdir()) == []
 
     # the uploaded file is fetched, checked, cached, and builds the trained model
-    shutil.copy(plugin.weights_file, hosted)
-    brain_model = load_registered(plugin.plugin_dir, plugin.identifier)
+    shutil.copy(plugin.weights_file, folder / "tiny-weights.pt")
+    brain_model = load_plugin(plugin.plugin_dir)
     assert cached.is_file() and sha1_of(cached) == plugin.weights_sha1
     trained = torch.load(checkpoint, map_location="cpu", weights_only=False)["state_dict"]
     for name, tensor in brain_model.model.state_dict().items():
         assert torch.equal(tensor, trained[name])
-    hosted.unlink()  # cached now: no download needed
-    assert load_registered(plugin.plugin_dir, plugin.identifier).identifier == plugin.identifier
+    (folder / "tiny-weights.pt").unlink()  # cached now: no download needed
+    assert load_plugin(plugin.plugin_dir).identifier == plugin.identifier
 
 
 def test_unreachable_weights_url_fails_clearly(checkpoint, tmp_path, monkeypatch):
     monkeypatch.setenv("DYNVISION_HOME", str(tmp_path / "home"))
-    plugin = register(checkpoint, f"{IDENTIFIER}-offline", out=tmp_path / "out",
-                      weights_url="http://127.0.0.1:9/models/w.ckpt")
-    with pytest.raises(WeightsError, match=r"cannot download the weights of .* from http://127.0.0.1:9/models/w.ckpt"):
-        load_registered(plugin.plugin_dir, plugin.identifier)
+    with pytest.warns(UserWarning, match="http://"):
+        plugin = register(checkpoint, f"{IDENTIFIER}-offline", out=tmp_path / "out", region_layer_map=EXTRA_REGIONS,
+                          omit_regions=OMITTED, weights_url="http://127.0.0.1:9/models/w.pt")
+    with pytest.raises(Exception, match=r"cannot download the weights of .* from http://127.0.0.1:9/models/w.pt"):
+        load_plugin(plugin.plugin_dir)
 
 
-def test_bad_weights_url_is_refused(checkpoint, tmp_path):
-    with pytest.raises(WeightsError, match="http"):
-        register(checkpoint, f"{IDENTIFIER}-ftp", out=tmp_path, weights_url="ftp://example.org/w.ckpt")
+@pytest.mark.parametrize("url", ["ftp://example.org/w.pt", "file:///tmp/w.pt", "s3://bucket/w.pt", "https:///w.pt"])
+def test_weights_url_schemes_brainscore_cannot_reach_are_refused(checkpoint, tmp_path, url):
+    with pytest.raises(WeightsError, match="give an https:// URL"):
+        register(checkpoint, f"{IDENTIFIER}-scheme", out=tmp_path, weights_url=url, region_layer_map=EXTRA_REGIONS,
+                 omit_regions=OMITTED)
+    assert not (tmp_path / "models").exists()
+
+
+# ------------------------------------------------------------ upload limits
+def test_zip_above_the_upload_limit_is_refused(checkpoint, tmp_path, monkeypatch):
+    """The site takes archives up to 50 MB; the limit is lowered here to this tiny model's size."""
+    from brain_models.submission import writer
+
+    monkeypatch.setattr(writer, "UPLOAD_LIMIT_BYTES", 1000)
+    with pytest.raises(UploadTooLargeError, match=r"would take .* MB, but brain-score.org takes at most 0 MB: "
+                                                  r"register with --weights-url"):
+        register(checkpoint, f"{IDENTIFIER}-big", out=tmp_path, region_layer_map=EXTRA_REGIONS, omit_regions=OMITTED,
+                 make_zip=True)
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["models"]  # nothing left behind
+
+
+# ---------------------------------------------------------------- regions
+def test_uncommitted_standard_regions_are_refused(checkpoint, tmp_path):
+    with pytest.raises(RegionCommitmentError, match=re.escape(
+            "DyRCNNx2 commits no layer to V4, IT: Brain-Score's benchmarks record from V1, V2, V4, IT. Commit one "
+            "with --region V4=LAYER --region IT=LAYER (layers: V1, V2, classifier), or leave them out on purpose "
+            "with --omit-region V4 --omit-region IT")):
+        register(checkpoint, f"{IDENTIFIER}-regions", out=tmp_path)
+    assert not (tmp_path / "models").exists()
+
+
+@pytest.mark.parametrize("omit, message", [(["V3"], "--omit-region V3: not one of Brain-Score's regions"),
+                                           (["V1", "V4"], "--omit-region V1: V1 is committed to layer 'V1'")])
+def test_bad_omitted_regions(checkpoint, tmp_path, omit, message):
+    with pytest.raises(RegionCommitmentError, match=re.escape(message)):
+        register(checkpoint, f"{IDENTIFIER}-omit", out=tmp_path, region_layer_map=EXTRA_REGIONS, omit_regions=omit)
 
 
 # -------------------------------------------------------------------- CLI
@@ -403,23 +508,41 @@ def test_cli_register(checkpoint, tmp_path, capsys):
 
     identifier = f"{IDENTIFIER}-cli"
     code = main(["register", "DyRCNNx2", "--checkpoint", str(checkpoint), "--identifier", identifier,
-                 "--out", str(tmp_path / "sub"), "--zip", "--region", "IT=V2", "--t-presentation", "50",
-                 "--latency", "10", "--visual-degrees", "4", "--requirement", "dynvision @ git+https://example.org/d"])
+                 "--out", str(tmp_path / "sub"), "--zip", "--region", "IT=V2", "--omit-region", "V4",
+                 "--t-presentation", "50", "--latency", "10", "--visual-degrees", "4", "--requirement", "scipy>=1.10"])
     out, err = capsys.readouterr()
     plugin = plugin_name_for(identifier)
     assert code == 0, err
     assert f"upload zip:  {tmp_path / 'sub' / f'{plugin}.zip'}" in out
+    assert "note: left out on purpose: V4" in out
     commitment = read_commitment(tmp_path / "sub" / "models" / plugin)
     assert (commitment["time"]["t_presentation_ms"], commitment["time"]["latency_ms"]) == (50.0, 10.0)
-    assert commitment["visual_degrees"] == 4.0
-    assert (tmp_path / "sub" / "models" / plugin / "requirements.txt").read_text().split("\n")[0] == \
-        "dynvision @ git+https://example.org/d"
+    assert commitment["visual_degrees"] == 4.0 and commitment["omitted_regions"] == ["V4"]
+    assert (tmp_path / "sub" / "models" / plugin / "requirements.txt").read_text().split("\n")[-2] == "scipy>=1.10"
+
+
+def test_cli_refuses_dyrcnnx2_without_regions(checkpoint, tmp_path, capsys):
+    """DyRCNNx2 has no V4 or IT: the message names them and the flags that commit or omit them."""
+    from dynvision.cli import main
+
+    code = main(["register", "DyRCNNx2", "--checkpoint", str(checkpoint), "--identifier", f"{IDENTIFIER}-x2",
+                 "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("dynvision register: error: DyRCNNx2 commits no layer to V4, IT")
+    assert "--region V4=LAYER --region IT=LAYER" in err and "--omit-region V4 --omit-region IT" in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "models").exists()
 
 
 @pytest.mark.parametrize("arguments, message", [
     (["--identifier", "bad id"], "not allowed"),
     (["--identifier", "alexnet"], "already registered"),
     (["--identifier", "fine-id", "--region", "V4"], "REGION=LAYER"),
+    (["--identifier", "fine-id", "--region", "IT=V2", "--omit-region", "V4", "--requirement", "dynvision==0.1.0"],
+     "'dynvision' on the package index is another project"),
+    (["--identifier", "fine-id", "--region", "IT=V2", "--omit-region", "V4", "--weights-url", "file:///w.pt"],
+     "give an https:// URL"),
 ])
 def test_cli_errors(checkpoint, tmp_path, capsys, arguments, message):
     from dynvision.cli import main
@@ -430,14 +553,14 @@ def test_cli_errors(checkpoint, tmp_path, capsys, arguments, message):
 
 
 # ------------------------------------------------------------- user models
-USER_MODEL = '''
+USER_MODEL = """
 from dynvision.model_components import LightningBase, RecurrentConnectedConv2d
 from dynvision.models import register_model
 
 
 @register_model
 class RegisterTestNet(LightningBase):
-    """A user's model, in their own file."""
+    \"\"\"A user's model, in their own file.\"\"\"
 
     region_layer_map = {"V1": "V1"}
 
@@ -447,12 +570,40 @@ class RegisterTestNet(LightningBase):
 
     def _define_architecture(self):
         self.V1 = RecurrentConnectedConv2d(self.n_channels, self.units, kernel_size=3, recurrence_type="self")
-'''
+"""
+
+
+@pytest.mark.parametrize("index, helper, message", [
+    (0, "from .helpers import x", "helper_0.py:21: a relative import"),
+    (1, "import my_helpers_xyz", "imports 'my_helpers_xyz', which is neither installed here nor part of dynvision"),
+    (2, "import importlib; importlib.import_module('dynvision.models')", "imports 'dynvision.models' by name"),
+])
+def test_bundle_refuses_code_it_cannot_carry(tmp_path, index, helper, message):
+    """The plugin carries one user file: imports of other local files, of
+    packages not installed, or of dynvision by a string are refused."""
+    from dynvision.models import get_model, load_model_module
+
+    name = f"HelperNet{index}"
+    source = tmp_path / f"helper_{index}.py"
+    source.write_text(USER_MODEL.replace("RegisterTestNet", name) + f"\n\ndef _helper():\n    {helper}\n")
+    load_model_module(source)
+    with pytest.raises(BundleError, match=re.escape(message)):
+        build_bundle(get_model(name), source)
+
+
+def test_bundle_refuses_a_class_outside_the_given_file(tmp_path):
+    from dynvision.models import get_model, load_model_module
+
+    source = tmp_path / "elsewhere.py"
+    source.write_text(USER_MODEL.replace("RegisterTestNet", "ElsewhereNet"))
+    load_model_module(source)
+    with pytest.raises(BundleError, match="define it in one file and register with --model-module FILE"):
+        build_bundle(get_model("ElsewhereNet"), None)
 
 
 @pytest.mark.slow
 def test_user_model_file_travels_with_the_plugin(tmp_path):
-    """A model class from the user's own file is copied into the plugin, so a
+    """A model class from the user's own file is carried in the plugin, so a
     machine without that file (a fresh process here) rebuilds it."""
     from dynvision.config import load_config
     from dynvision.training import train
@@ -465,12 +616,14 @@ def test_user_model_file_travels_with_the_plugin(tmp_path):
                                 "data.image_size=8", "data.channels=1"])
     result = train(config, out=tmp_path / "run", model_module=source, test=False)
     identifier = f"{IDENTIFIER}-user"
-    plugin = register(result.last_checkpoint, identifier, out=tmp_path / "out", model="RegisterTestNet")
-    assert (plugin.plugin_dir / "user_models" / "my_models.py").read_text() == USER_MODEL
+    plugin = register(result.last_checkpoint, identifier, out=tmp_path / "out", model="RegisterTestNet",
+                      model_module=source, omit_regions=["V2", "V4", "IT"])
+    carried = (plugin.plugin_dir / RUNTIME_PACKAGE / "user_models" / "my_models.py").read_text()
+    assert carried == USER_MODEL.replace("from dynvision.", "from ..dynvision.")
     assert any("my_models.py" in note for note in plugin.notes)
     shutil.rmtree(source.parent)  # the user's file is gone: the plugin's copy must do
-    script = ("from brain_models.submission import load_registered\n"
-              f"m = load_registered({str(plugin.plugin_dir)!r}, {identifier!r})\n"
+    script = ("from brain_models.submission import load_plugin\n"
+              f"m = load_plugin({str(plugin.plugin_dir)!r}, {identifier!r})\n"
               "print(type(m.model).__name__, m.model.units, sorted(m.region_layer_map))\n")
     env = dict(os.environ, DYNVISION_DEVICE="cpu")
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
