@@ -16,9 +16,11 @@ from the trained checkpoint. Two plugins: a tiny DyRCNNx4 from the zoo, and
 a user's model defined in a ``--model-module`` file that is deleted before
 the plugin is used.
 
-One virtualenv per session (several GB, ~3-5 minutes to install from the
-wheels on disk; ``DYNVISION_TEST_PIP_CACHE`` names a pip cache to reuse
-between runs); it is removed at the end.
+One virtualenv per session (several GB: torch comes with its CUDA
+libraries; minutes to install) is made and removed at the end.
+``DYNVISION_TEST_PIP_CACHE`` names a pip cache to reuse between runs;
+``DYNVISION_TEST_CLEAN_VENV`` an existing virtualenv made the same way to use
+instead (checked to hold neither dynvision nor Lightning; kept afterwards).
 """
 from __future__ import annotations
 
@@ -151,18 +153,21 @@ def _offline_env(root: Path) -> dict:
 def clean_env(tmp_path_factory):
     """A virtualenv with brainscore-vision[test] and torch only (removed at the end)."""
     root = tmp_path_factory.mktemp("clean_env")
-    venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+    given = os.environ.get("DYNVISION_TEST_CLEAN_VENV")
+    venv = Path(given) if given else root / "venv"
     python = venv / "bin" / "python"
     cache = os.environ.get("DYNVISION_TEST_PIP_CACHE") or str(root / "pip-cache")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env.update(PIP_CACHE_DIR=cache, PYTHONNOUSERSITE="1")
     wanted = [f"brainscore-vision[test]=={_version('brainscore-vision')}", f"torch=={_version('torch')}"]
     started = time.monotonic()
-    install = subprocess.run([str(python), "-m", "pip", "install", "-q", *wanted], env=env, capture_output=True,
-                             text=True, timeout=3000)
-    assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
+    if not given:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
+        install = subprocess.run([str(python), "-m", "pip", "install", "-q", *wanted], env=env,
+                                 capture_output=True, text=True, timeout=3000)
+        assert install.returncode == 0, install.stdout[-3000:] + install.stderr[-3000:]
     seconds = time.monotonic() - started
+    assert "include-system-site-packages = false" in (venv / "pyvenv.cfg").read_text()  # no system packages
     freeze = subprocess.run([str(python), "-m", "pip", "freeze"], env=env, capture_output=True, text=True,
                             check=True).stdout
     versions = dict(line.split("==", 1) for line in freeze.splitlines() if "==" in line)
@@ -175,7 +180,8 @@ def clean_env(tmp_path_factory):
                           env=_offline_env(root), cwd=root, capture_output=True, text=True, timeout=600)
     assert site.returncode == 0, site.stderr[-3000:]
     yield {"python": python, "root": root, "models": Path(site.stdout.strip()) / "models"}
-    shutil.rmtree(venv, ignore_errors=True)
+    if not given:
+        shutil.rmtree(venv, ignore_errors=True)
 
 
 def _train(out: Path, options, model_module=None) -> Path:
@@ -260,16 +266,21 @@ def installed(clean_env, plugins):
     requirements installed with Brain-Score's command (offline)."""
     made, _ = plugins
     env = _offline_env(clean_env["root"])
+    targets = []
     for plugin, _ in made.values():
         target = clean_env["models"] / plugin.plugin_name
+        shutil.rmtree(target, ignore_errors=True)  # (left by an earlier run in a reused virtualenv)
         shutil.copytree(plugin.plugin_dir, target)
+        targets.append(target)
         started = time.monotonic()
         result = subprocess.run([str(clean_env["python"]), "-m", "pip", "install", "-r", "requirements.txt"],
                                 cwd=target, env=env, capture_output=True, text=True, timeout=600)
         print(f"\n{plugin.identifier}: pip install -r requirements.txt took {time.monotonic() - started:.1f} s")
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         assert "Successfully installed" not in result.stdout  # brainscore-vision and torch already meet them
-    return made
+    yield made
+    for target in targets:
+        shutil.rmtree(target, ignore_errors=True)
 
 
 @pytest.mark.parametrize("name", ["x4", "user"])
