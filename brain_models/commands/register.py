@@ -68,13 +68,17 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
+class RegionFlagError(ValueError):
+    """A ``--region`` value that is not REGION=LAYER."""
+
+
 def parse_regions(entries: List[str]) -> Dict[str, object]:
     regions: Dict[str, object] = {}
     for entry in entries:
         region, sep, layers = entry.partition("=")
         names = [name.strip() for name in layers.split(",") if name.strip()]
         if not sep or not region.strip() or not names:
-            raise ValueError(f"--region {entry!r}: expected REGION=LAYER (e.g. V4=V4, or IT=V4,IT)")
+            raise RegionFlagError(f"--region {entry!r}: expected REGION=LAYER (e.g. V4=V4, or IT=V4,IT)")
         regions[region.strip()] = names[0] if len(names) == 1 else names
     return regions
 

@@ -23,13 +23,14 @@ from .runtime import (
 )
 from .weights import WeightsError, fetch_weights, sha1_of
 from .writer import (
-    DEFAULT_OUT, UPLOAD_LIMIT_BYTES, RegionCommitmentError, RegisteredPlugin, UploadTooLargeError, register,
+    DEFAULT_OUT, UPLOAD_LIMIT_BYTES, RegionCommitmentError, RegisteredPlugin, SubmissionError, UploadTooLargeError,
+    register,
 )
 
 __all__ = [
     "ALLOWED_DESCRIPTION", "BundleError", "COMMITMENT_FILE", "DEFAULT_OUT", "IdentifierError", "PluginError",
     "REGION_LAYER_MAP_DIR", "RUNTIME_PACKAGE", "RegionCommitmentError", "RegisteredPlugin", "STANDARD_REGIONS",
-    "UPLOAD_LIMIT_BYTES", "UploadTooLargeError", "WeightsError", "archive_members", "build_bundle", "fetch_weights",
-    "load_plugin", "load_registered", "make_zip", "plugin_name_for", "read_commitment", "register",
+    "SubmissionError", "UPLOAD_LIMIT_BYTES", "UploadTooLargeError", "WeightsError", "archive_members", "build_bundle",
+    "fetch_weights", "load_plugin", "load_registered", "make_zip", "plugin_name_for", "read_commitment", "register",
     "registered_identifiers", "sha1_of", "validate_identifier", "validate_plugin_name",
 ]

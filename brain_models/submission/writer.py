@@ -56,11 +56,15 @@ def _version(distribution: str) -> Optional[str]:
         return None
 
 
-class RegionCommitmentError(ValueError):
+class SubmissionError(ValueError):
+    """An input ``register`` cannot turn into a plugin Brain-Score accepts."""
+
+
+class RegionCommitmentError(SubmissionError):
     """A standard region is neither committed to a layer nor left out on purpose."""
 
 
-class UploadTooLargeError(ValueError):
+class UploadTooLargeError(SubmissionError):
     """The upload archive exceeds what brain-score.org accepts."""
 
 
@@ -70,7 +74,7 @@ def _requirements(runtime: Sequence[str], extra: Optional[Sequence[str]]) -> Lis
     lines = [str(line).strip() for line in (extra or []) if str(line).strip()]
     for line in lines:
         if re.match(r"dynvision\b", line.lower().replace("_", "-")):
-            raise ValueError(f"--requirement {line!r}: the plugin carries the DynVision code it runs "
+            raise SubmissionError(f"--requirement {line!r}: the plugin carries the DynVision code it runs "
                              "(_dynvision_runtime/), and 'dynvision' on the package index is another project; "
                              "drop this requirement")
     return list(runtime) + [line for line in lines if line not in runtime]
@@ -112,7 +116,7 @@ def load_region_layer_map(value: Union[None, PathLike, Mapping[str, Any]]) -> Di
     if isinstance(data, Mapping) and isinstance(data.get("region_layer_map"), Mapping):
         data = data["region_layer_map"]
     if not isinstance(data, Mapping):
-        raise ValueError(f"{value}: expected a JSON object {{region: layer}}")
+        raise SubmissionError(f"{value}: expected a JSON object {{region: layer}}")
     return dict(data)
 
 
@@ -122,7 +126,7 @@ def _check_model_name(requested: Optional[str], record: Mapping[str, Any], path:
     class_path = str(record.get("class_path") or "")
     names = {record.get("name"), class_path, class_path.rpartition(":")[2]}
     if requested not in names:
-        raise ValueError(f"checkpoint {path} holds a {record.get('name')} ({class_path}), not {requested}: "
+        raise SubmissionError(f"checkpoint {path} holds a {record.get('name')} ({class_path}), not {requested}: "
                          "pass the model the checkpoint was trained as, or the right checkpoint")
 
 
@@ -204,7 +208,7 @@ def register(
     stored = read_checkpoint(checkpoint)
     missing = [key for key in (MODEL_KEY, CONFIG_KEY) if key not in stored]
     if missing:
-        raise ValueError(f"checkpoint {checkpoint} has no {' / '.join(repr(k) for k in missing)} entry: it was not "
+        raise SubmissionError(f"checkpoint {checkpoint} has no {' / '.join(repr(k) for k in missing)} entry: it was not "
                          "written by `dynvision train`, so it cannot rebuild its model alone")
     record = dict(stored[MODEL_KEY])
     config = stored[CONFIG_KEY]
@@ -225,7 +229,7 @@ def register(
         start = brain_model.latency
         brain_model.start_recording(region, time_bins=[(start, start + brain_model.dt)])
     if behavioral_readout_layer is not None and behavioral_readout_layer not in brain_model.available_layers():
-        raise ValueError(f"behavioral_readout_layer {behavioral_readout_layer!r} is not a layer of the model; "
+        raise SubmissionError(f"behavioral_readout_layer {behavioral_readout_layer!r} is not a layer of the model; "
                          f"layers: {', '.join(brain_model.available_layers())}")
     notes: List[str] = []
     if omitted:
