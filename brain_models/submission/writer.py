@@ -75,8 +75,8 @@ def _requirements(runtime: Sequence[str], extra: Optional[Sequence[str]]) -> Lis
     for line in lines:
         if re.match(r"dynvision\b", line.lower().replace("_", "-")):
             raise SubmissionError(f"--requirement {line!r}: the plugin carries the DynVision code it runs "
-                             "(_dynvision_runtime/), and 'dynvision' on the package index is another project; "
-                             "drop this requirement")
+                                  "(_dynvision_runtime/), and 'dynvision' on the package index is another project; "
+                                  "drop this requirement")
     return list(runtime) + [line for line in lines if line not in runtime]
 
 
@@ -127,7 +127,7 @@ def _check_model_name(requested: Optional[str], record: Mapping[str, Any], path:
     names = {record.get("name"), class_path, class_path.rpartition(":")[2]}
     if requested not in names:
         raise SubmissionError(f"checkpoint {path} holds a {record.get('name')} ({class_path}), not {requested}: "
-                         "pass the model the checkpoint was trained as, or the right checkpoint")
+                              "pass the model the checkpoint was trained as, or the right checkpoint")
 
 
 def _json(path: Path, data: Any) -> None:
@@ -208,8 +208,8 @@ def register(
     stored = read_checkpoint(checkpoint)
     missing = [key for key in (MODEL_KEY, CONFIG_KEY) if key not in stored]
     if missing:
-        raise SubmissionError(f"checkpoint {checkpoint} has no {' / '.join(repr(k) for k in missing)} entry: it was not "
-                         "written by `dynvision train`, so it cannot rebuild its model alone")
+        raise SubmissionError(f"checkpoint {checkpoint} has no {' / '.join(repr(k) for k in missing)} entry: it was "
+                              "not written by `dynvision train`, so it cannot rebuild its model alone")
     record = dict(stored[MODEL_KEY])
     config = stored[CONFIG_KEY]
     _check_model_name(model, record, checkpoint)
@@ -230,7 +230,7 @@ def register(
         brain_model.start_recording(region, time_bins=[(start, start + brain_model.dt)])
     if behavioral_readout_layer is not None and behavioral_readout_layer not in brain_model.available_layers():
         raise SubmissionError(f"behavioral_readout_layer {behavioral_readout_layer!r} is not a layer of the model; "
-                         f"layers: {', '.join(brain_model.available_layers())}")
+                              f"layers: {', '.join(brain_model.available_layers())}")
     notes: List[str] = []
     if omitted:
         notes.append(f"left out on purpose: {', '.join(omitted)}; Brain-Score cannot score the model on benchmarks "

@@ -238,7 +238,8 @@ def test_brainscore_finds_and_loads_offline(installed):
     # built by the plugin's own runtime copy, not by this installed project
     assert type(model).__name__ == "RegisteredBrainModel"
     assert type(model).__module__.startswith(f"brainscore_vision.models.{PLUGIN}.{RUNTIME_PACKAGE}.")
-    assert type(model.model).__module__ == f"brainscore_vision.models.{PLUGIN}.{RUNTIME_PACKAGE}.dynvision.models.dyrcnn"
+    runtime = f"brainscore_vision.models.{PLUGIN}.{RUNTIME_PACKAGE}"
+    assert type(model.model).__module__ == f"{runtime}.dynvision.models.dyrcnn"
     assert model.identifier == IDENTIFIER
     assert model.region_layer_map == EXPECTED_REGIONS
     assert (model.dt, model.t_presentation, model.latency, model.visual_degrees()) == (2.0, 100.0, 0.0, 8.0)
