@@ -87,11 +87,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 0
+    from .signals import Terminated, raise_on_sigterm
+
     try:
-        return int(args.run(args) or 0)
+        with raise_on_sigterm():
+            return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Terminated as terminated:
+        print(f"terminated: {terminated}", file=sys.stderr)
+        return terminated.exit_code
     except BrokenPipeError:  # e.g. `dynvision models | head`
         sys.stderr.close()
         return 0

@@ -100,36 +100,28 @@ def _config(plan: ComparePlan, item: WorkItem):
 
 def ensure_trained(plan: ComparePlan, item: WorkItem, log: Log, on_event: Optional[EventHook]
                    ) -> Dict[str, Any]:
-    """The training record of the item's run, training it first unless a finished run of the
-    same config is there (``training.json`` with the config hash and an existing checkpoint)."""
+    """The completion record (``training.json``, written by :func:`dynvision.training.train` when
+    a training finished) of the item's run, training it first unless the record is there with the
+    same config hash and an existing checkpoint."""
     from dynvision.config import config_hash
+    from dynvision.training import read_training_record, train
 
     run_dir = Path(item.run_dir)
-    record_file = run_dir / "training.json"
     config = _config(plan, item)
     c_hash = config_hash(config)
-    if record_file.is_file():
-        try:
-            record = json.loads(record_file.read_text(encoding="utf-8"))
-        except json.JSONDecodeError:
-            record = {}
-        if record.get("config_hash") == c_hash and Path(record.get("checkpoint", "")).is_file():
-            log(f"[{item.variant} seed {item.seed}] reusing training run {run_dir} (same config {c_hash})")
-            if on_event:
-                on_event("reuse-train", item)
-            return record
-    from dynvision.training import train
-
+    record = read_training_record(run_dir)
+    if record is not None and record.get("config_hash") == c_hash:
+        log(f"[{item.variant} seed {item.seed}] reusing training run {run_dir} (same config {c_hash})")
+        if on_event:
+            on_event("reuse-train", item)
+        return record
     log(f"[{item.variant} seed {item.seed}] training -> {run_dir}")
-    result = train(config, out=run_dir, overwrite=True, model_module=plan.model_module)
-    checkpoint = result.best_checkpoint or result.last_checkpoint
-    if checkpoint is None:
+    train(config, out=run_dir, overwrite=True, model_module=plan.model_module)
+    record = read_training_record(run_dir)
+    if record is None:
         raise RuntimeError(f"training {item.variant} seed {item.seed} wrote no checkpoint: the comparison "
                            "scores checkpoints, keep callbacks.checkpoint enabled")
-    record = {"variant": item.variant, "seed": item.seed, "config_hash": c_hash, "checkpoint": str(checkpoint),
-              "metrics": result.metrics, "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
-    _write_json(record_file, record)
-    accuracy = accuracy_of(result.metrics)
+    accuracy = accuracy_of(record.get("metrics") or {})
     log(f"[{item.variant} seed {item.seed}] trained"
         + (f": {accuracy[0]} {100 * accuracy[1]:.1f}%" if accuracy[0] else ""))
     if on_event:

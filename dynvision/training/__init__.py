@@ -16,10 +16,11 @@ from .model_io import (
     resolve_model_class,
     training_arguments,
 )
-from .run import RESUME_LAST, TrainResult, build_loggers, build_trainer, run_directory, train
+from .run import (RECORD_NAME, RESUME_LAST, TrainResult, build_loggers, build_trainer, read_training_record,
+                  run_directory, train)
 
 __all__ = [
-    "CONFIG_KEY", "MODEL_KEY", "RESUME_LAST", "RecordRunConfig", "TrainResult", "build_loggers",
+    "CONFIG_KEY", "MODEL_KEY", "RECORD_NAME", "RESUME_LAST", "RecordRunConfig", "TrainResult", "build_loggers",
     "build_model", "build_trainer", "checkpoint_config", "default_callbacks", "load_checkpoint",
-    "model_arguments", "resolve_model_class", "run_directory", "train", "training_arguments",
+    "model_arguments", "read_training_record", "resolve_model_class", "run_directory", "train", "training_arguments",
 ]

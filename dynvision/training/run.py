@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import math
 import os
 import shutil
@@ -24,6 +25,8 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 #: ``resume="last"`` continues from ``<output dir>/checkpoints/last.ckpt``
 RESUME_LAST = "last"
+#: written into the run directory when (and only when) a training finished: the completion record
+RECORD_NAME = "training.json"
 
 
 @dataclass
@@ -123,6 +126,52 @@ def _check_accelerator(config: Config) -> None:
         raise ConfigError(f"{config.source_of('trainer.accelerator')}: trainer.accelerator: {error}") from None
 
 
+def read_training_record(run_dir: PathLike) -> Optional[Dict[str, Any]]:
+    """The completion record of a finished :func:`train` in ``run_dir`` (None when the run did not
+    finish, was interrupted, or its checkpoint is gone)."""
+    path = Path(run_dir) / RECORD_NAME
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    checkpoint = record.get("checkpoint") if isinstance(record, dict) else None
+    return record if checkpoint and Path(checkpoint).is_file() else None
+
+
+def _write_training_record(run_dir: Path, config: Config, best: Optional[Path], last: Optional[Path],
+                           metrics: Dict[str, float]) -> Path:
+    from datetime import datetime, timezone
+
+    from dynvision.config import config_hash
+    from dynvision.fileio import write_text_atomically
+
+    record = {"config_hash": config_hash(config), "checkpoint": str(best or last) if (best or last) else None,
+              "best_checkpoint": None if best is None else str(best),
+              "last_checkpoint": None if last is None else str(last), "metrics": metrics,
+              "finished": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    return write_text_atomically(run_dir / RECORD_NAME, json.dumps(record, indent=2) + "\n")
+
+
+def _fit_or_raise(trainer: pl.Trainer, action) -> None:
+    """Run ``action`` (fit or test); an interruption raises instead of returning as if done.
+
+    Lightning turns SIGTERM into a ``SystemExit`` without a code (exit 0) and Ctrl-C into
+    ``sys.exit(1)``; both become :class:`~dynvision.signals.Terminated` / ``KeyboardInterrupt``.
+    """
+    from dynvision.signals import Terminated
+
+    try:
+        action()
+    except SystemExit:
+        if trainer.received_sigterm:
+            raise Terminated() from None
+        if trainer.interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    if trainer.received_sigterm:  # stopped early at a batch boundary: not a finished run
+        raise Terminated()
+
+
 def _scalars(metrics: Mapping[str, Any]) -> Dict[str, float]:
     out: Dict[str, float] = {}
     for key, value in metrics.items():
@@ -157,6 +206,11 @@ def train(
     - ``model_module``: a Python file with user models to import first; it is
       recorded in the checkpoints.
     - ``trainer_kwargs``: extra ``Trainer`` arguments (tests, benchmarks).
+
+    When training and testing finished, ``training.json`` in the run directory records it (config
+    hash, checkpoints, metrics; see :func:`read_training_record`); it is removed when a run starts.
+    SIGTERM raises :class:`~dynvision.signals.Terminated` and Ctrl-C ``KeyboardInterrupt``, so an
+    interrupted run never looks finished.
     """
     config = _as_config(config)
     run_dir = run_directory(config, out)
@@ -164,6 +218,9 @@ def train(
     if resume_path is not None:
         _check_resume_matches(resume_path, config)
     _check_accelerator(config)
+    stale = run_dir / RECORD_NAME
+    if stale.exists():  # this run directory holds a new, unfinished run until train() returns
+        stale.unlink()
     pl.seed_everything(config.seed, workers=True, verbose=False)
     # a bad model argument fails before anything is written
     model = apply_model_options(build_model(config, model_module), config.trainer)
@@ -175,17 +232,21 @@ def train(
     datamodule = DataModule(config.data)
     record = RecordRunConfig(config, model_record(model, model_module), checkpoint_dir=str(run_dir / "checkpoints"))
     trainer = build_trainer(config, run_dir, extra_callbacks=[record], **(trainer_kwargs or {}))
-    trainer.fit(model, datamodule=datamodule, ckpt_path=str(resume_path) if resume_path else None)
+    _fit_or_raise(trainer, lambda: trainer.fit(model, datamodule=datamodule,
+                                               ckpt_path=str(resume_path) if resume_path else None))
     metrics = _scalars(trainer.callback_metrics)
 
     checkpoint = trainer.checkpoint_callback
     best = Path(checkpoint.best_model_path) if checkpoint is not None and checkpoint.best_model_path else None
     last = Path(checkpoint.last_model_path) if checkpoint is not None and checkpoint.last_model_path else None
     if test and trainer.limit_test_batches != 0:
-        results = trainer.test(model, datamodule=datamodule, ckpt_path=str(best) if best else None, verbose=False)
+        results: List[Dict[str, Any]] = []
+        _fit_or_raise(trainer, lambda: results.extend(
+            trainer.test(model, datamodule=datamodule, ckpt_path=str(best) if best else None, verbose=False)))
         for result in results:
             metrics.update(_scalars(result))
     log_dir = Path(trainer.log_dir) if trainer.log_dir else None
+    _write_training_record(run_dir, config, best, last, metrics)
     return TrainResult(
         output_dir=run_dir, config_path=Path(config_path), best_checkpoint=best, last_checkpoint=last,
         log_dir=log_dir, metrics=metrics, resumed_from=resume_path, model=model,
