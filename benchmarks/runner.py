@@ -162,7 +162,8 @@ def _fmt(value: Optional[float]) -> str:
 def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequence[str], out_dir: PathLike, *,
                 options: Optional[ScoreOptions] = None, data_dir: Optional[PathLike] = None,
                 offline: Optional[bool] = None, force: bool = False,
-                log: Callable[[str], None] = print) -> List[Result]:
+                log: Callable[[str], None] = print,
+                reused: Optional[List[str]] = None) -> List[Result]:
     """Score a model on benchmarks and write (or reuse) one result per benchmark identifier.
 
     :param model_spec: a :class:`ModelSpec`, a registered name, a checkpoint path or an ``nn.Module``.
@@ -170,6 +171,7 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
     :param out_dir: where results are written and looked up for reuse.
     :param force: re-score even when a matching result exists.
     :param log: where progress messages go (``print`` by default; ``lambda _: None`` silences them).
+    :param reused: a list that receives the identifiers whose stored result was reused (not scored).
     :returns: the results in the order of the resolved identifiers.
     :raises benchmarks.errors.DataNotAvailableError: a benchmark's data is missing (before anything is scored).
     """
@@ -202,6 +204,8 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
                 log(f"[{identifier}] reusing {stored.path} (same model, weights, config and settings; "
                     "--force to re-score)")
                 results[identifier] = stored
+                if reused is not None:
+                    reused.append(identifier)
                 continue
         log(f"[{identifier}] loading benchmark ...")
         benchmark = catalog.load_benchmark(identifier, load_options)
@@ -210,6 +214,8 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
             if stored is not None:
                 log(f"[{benchmark.identifier}] reusing {stored.path} (same model, data and settings; --force to re-score)")
                 results[identifier] = stored
+                if reused is not None:
+                    reused.append(identifier)
                 continue
         pending.append((identifier, source, benchmark))
 

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-from ..results import Result, _atomic_write, result_path, safe_name
+from ..results import Result, _atomic_write, safe_name
 from .plan import ComparePlan, WorkItem
 
 Log = Callable[[str], None]
@@ -74,14 +74,6 @@ def _write_json(path: Path, data: Dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=2, default=str) + "\n"
     _atomic_write(path, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
-
-
-def _stat(path: Path) -> Optional[Tuple[int, int]]:
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None
-    return info.st_ino, info.st_mtime_ns
 
 
 def accuracy_of(metrics: Dict[str, Any]) -> Tuple[Optional[str], Optional[float]]:
@@ -214,12 +206,11 @@ def run_plan(plan: ComparePlan, *, item_ids: Optional[Sequence[str]] = None, lim
         if model is None:  # items are ordered variant, seed, benchmark: keep one model in memory
             models.clear()
             model = models[item.run_key] = _model_for(plan, item, log, _counting(summary, on_event))
-        path = result_path(plan.results_dir, model.loaded.identifier, item.benchmark)
-        stamp = _stat(path)
+        reused_ids: List[str] = []
         result: Result = score_model(model.spec, [item.benchmark], plan.results_dir, options=options,
-                                     data_dir=data_dir, offline=offline, force=force, log=log)[0]
-        reused = stamp is not None and result.path is not None and Path(result.path) == path \
-            and _stat(path) == stamp
+                                     data_dir=data_dir, offline=offline, force=force, log=log,
+                                     reused=reused_ids)[0]
+        reused = bool(reused_ids)  # a stored result (a .nc benchmark's included): no computation
         if reused:
             summary.reused_scores += 1
         else:
