@@ -192,6 +192,7 @@ def run_plan(plan: ComparePlan, *, item_ids: Optional[Sequence[str]] = None, lim
 
     options = options or score_options(plan)
     items = plan.items if item_ids is None else [plan.item(i) for i in item_ids]
+    check_data(items, data_dir=data_dir, offline=offline)
     summary = RunSummary()
     models: Dict[Tuple[str, int], _Model] = {}
     computed_items = 0
@@ -222,6 +223,24 @@ def run_plan(plan: ComparePlan, *, item_ids: Optional[Sequence[str]] = None, lim
         if on_event:
             on_event("reuse-score" if reused else "score", item)
     return summary
+
+
+def check_data(items: Sequence[WorkItem], data_dir: Optional[os.PathLike] = None,
+               offline: Optional[bool] = None) -> None:
+    """With downloads forbidden (``offline`` or ``$DYNVISION_OFFLINE``), every benchmark's data must
+    be on this machine before the first training starts; raises
+    :class:`~benchmarks.errors.DataNotAvailableError` naming the data and how to get it."""
+    from .. import catalog
+    from ..errors import DataNotAvailableError
+    from ..paths import offline_requested
+
+    if not offline_requested(offline):
+        return  # online: Brain-Score downloads what is missing when it is scored
+    options = catalog.LoadOptions(data_dir=None if data_dir is None else Path(data_dir), offline=True)
+    for benchmark in dict.fromkeys(item.benchmark for item in items):
+        available, reason = catalog.data_available(benchmark, options)
+        if not available:
+            raise DataNotAvailableError(reason)
 
 
 def _counting(summary: RunSummary, on_event: Optional[EventHook]) -> EventHook:

@@ -156,24 +156,38 @@ def resolve_benchmarks(names: Sequence[str]) -> List[Tuple[str, str]]:
 
 
 def check_keys(model: str, vary: Dict[str, List[Any]], config: Optional[PathLike], overrides: Sequence[str],
-               model_module: Optional[PathLike]) -> None:
-    """Fail before any work when a varied model argument is not one the model takes, or a
-    variant's config does not validate (the error names the key)."""
+               model_module: Optional[PathLike], variants: Optional[Sequence[Variant]] = None,
+               origin: str = "--vary") -> None:
+    """Fail before any work when a variant cannot be built: a varied model argument the model does
+    not take, a config that does not validate, or a model that its constructor refuses (an
+    unknown recurrence type, ...). The error names the variant's values and where they came
+    from (``origin``: ``--vary`` or the workflow's ``model_args``)."""
     from dynvision.config import resolve_config
-    from dynvision.training.model_io import accepted_arguments, resolve_model_class
+    from dynvision.training.model_io import accepted_arguments, build_model, resolve_model_class
 
     module = None if model_module is None else os.fspath(model_module)
+    config_file = None if config is None else os.fspath(config)
     accepted, open_ended = accepted_arguments(resolve_model_class(model, module))
     for key in vary:
         path = config_path(key)
         if path.startswith("model.args.") and not open_ended:
             arg = path[len("model.args."):]
             if arg not in accepted:
-                raise PlanError(f"--vary {key}: {model} takes no argument {arg!r} "
+                raise PlanError(f"{origin} {key}: {model} takes no argument {arg!r} "
                                 f"(it takes: {', '.join(sorted(accepted))})")
-    for variant in make_grid(vary):
-        resolve_config(None if config is None else os.fspath(config), model, [*overrides, *variant.overrides()],
-                       module)
+    resolve_config(config_file, model, list(overrides), module)  # errors of --config/--set, named as such
+    for variant in (make_grid(vary) if variants is None else variants):
+        try:
+            build_model(resolve_config(config_file, model, [*overrides, *variant.overrides()], module), module)
+        except (ValueError, TypeError, LookupError, RuntimeError) as error:
+            raise PlanError(f"{origin} {_blame(variant, str(error))}: {error}") from None
+
+
+def _blame(variant: Variant, message: str) -> str:
+    """The variant's ``key=value`` pairs that an error message mentions (all of them if none is)."""
+    pairs = [(key, format_value(value)) for key, value in variant.values]
+    named = [(key, text) for key, text in pairs if text in message or key in message]
+    return ",".join(f"{key}={text}" for key, text in (named or pairs)) or "(no variant keys)"
 
 
 def build_plan(model: str, vary: Dict[str, List[Any]], benchmarks: Sequence[str], out: PathLike, *,
@@ -181,7 +195,10 @@ def build_plan(model: str, vary: Dict[str, List[Any]], benchmarks: Sequence[str]
                overrides: Sequence[str] = (), model_module: Optional[PathLike] = None,
                checkpoints: Optional[PathLike] = None, settings: Optional[Dict[str, Any]] = None,
                argv: Sequence[str] = (), validate: bool = True) -> ComparePlan:
-    """The work list: variants (grid of ``vary``) x ``seeds`` x benchmarks (resolved)."""
+    """The work list: variants (grid of ``vary``) x ``seeds`` x benchmarks (resolved).
+
+    Everything is checked before it returns: every benchmark name resolves and (unless the
+    weights come from checkpoints) every variant's model is built once from its config."""
     if source not in SOURCES:
         raise PlanError(f"source {source!r}: one of {', '.join(SOURCES)}")
     if source == "checkpoint" and checkpoints is None:

@@ -153,3 +153,24 @@ def test_missing_and_ambiguous_checkpoints_are_errors(tmp_path):
     only = make_grid(parse_vary(["recurrence_type=self"]))
     matched = match_checkpoints(tmp_path, "DyRCNNx2", only, [0], overrides=["model.args.tau=10"])
     assert matched[("recurrence_type=self", 0)] == tmp_path / "r2" / "m.ckpt"
+
+
+# ----------------------------------------------------------------- validation before work
+def test_a_variant_the_model_refuses_fails_before_any_training(tmp_path, capsys):
+    out = tmp_path / "c"
+    code = main(["compare", "DyRCNNx2", "--vary", "recurrence_type=self,fulll", "--benchmark", "synthetic",
+                 "--train", "--out", str(out), *[p for t in TINY for p in ("--set", t)]])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "--vary recurrence_type=fulll:" in err and "unknown recurrence type 'fulll'" in err
+    assert "valid: " in err and "full" in err and "Traceback" not in err
+    assert not out.exists()  # nothing trained, nothing written
+
+
+def test_missing_offline_data_fails_before_any_training(tmp_path, capsys):
+    out = tmp_path / "c"
+    code = main(["compare", "DyRCNNx2", "--vary", "recurrence_type=self", "--benchmark", "majajhong", "--train",
+                 "--offline", "--out", str(out), *[p for t in TINY for p in ("--set", t)]])
+    err = capsys.readouterr().err
+    assert code == 2 and "MajajHong2015public" in err and "not on this machine" in err
+    assert not (out / "runs").exists()
