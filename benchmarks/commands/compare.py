@@ -29,11 +29,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser = subparsers.add_parser(
         "compare", help="compare model variants (e.g. recurrence types) across seeds and benchmarks",
         description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("model", metavar="MODEL", help="registered model name (or one from --model-module)")
+    parser.add_argument("model", nargs="?", metavar="MODEL",
+                        help="registered model name (or one from --model-module); not with --from-plan")
     parser.add_argument("--vary", action="append", default=[], metavar="KEY=V1,V2,...",
                         help="values of a model argument (recurrence_type=self,full) or dotted config key "
                              "(optimizer.args.lr=1e-3,3e-3); values are YAML scalars; several flags form a grid")
-    parser.add_argument("--benchmark", "-b", dest="benchmarks", action="append", required=True, metavar="NAME",
+    parser.add_argument("--benchmark", "-b", dest="benchmarks", action="append", default=[], metavar="NAME",
                         help="alias, benchmark identifier or .nc path (repeatable; `dynvision benchmarks` lists them)")
     weights = parser.add_mutually_exclusive_group()
     weights.add_argument("--train", action="store_true", help="train every variant and seed with the config first")
@@ -50,8 +51,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     run = parser.add_argument_group("what to run")
     run.add_argument("--plan", nargs="?", const="-", metavar="FILE",
                      help="write the work list as JSON to FILE (stdout without FILE) and stop")
+    run.add_argument("--from-plan", metavar="FILE",
+                     help="run the work list saved in FILE (by --plan FILE or a comparison's OUT/plan.json) "
+                          "instead of building one from MODEL and the flags")
     run.add_argument("--item", dest="items", action="append", metavar="ID",
-                     help="run only this work item (repeatable; ids as in --plan)")
+                     help="run only this work item, or every item of this run (VARIANT/seed=K) "
+                          "(repeatable; ids as in --plan)")
+    run.add_argument("--train-only", action="store_true",
+                     help="only train the models of the selected runs (no scoring, no report)")
     run.add_argument("--limit", type=arguments.positive_int, metavar="N", help="stop after N items that needed computing")
     run.add_argument("--report-only", action="store_true", help="only (re)write the report from finished items")
     run.add_argument("--no-report", action="store_true", help="do not write the report")
@@ -135,27 +142,55 @@ def _summary_table(data) -> str:
     return "\n".join(lines)
 
 
+def _plan(args: argparse.Namespace):
+    """The comparison's plan: read from ``--from-plan`` or built from MODEL and the flags (validated)."""
+    from benchmarks.compare import ComparePlan, PlanError, build_plan, parse_seeds, parse_vary
+
+    if args.from_plan:
+        given = [flag for flag, value in (("MODEL", args.model), ("--vary", args.vary), ("--benchmark", args.benchmarks),
+                                          ("--train", args.train), ("--checkpoints", args.checkpoints),
+                                          ("--config", args.config), ("--set", args.overrides)) if value]
+        if given:
+            raise PlanError(f"--from-plan {args.from_plan}: the plan fixes {', '.join(given)}; leave them out")
+        try:
+            plan = ComparePlan.load(args.from_plan)
+        except (OSError, ValueError, TypeError, KeyError) as error:
+            raise PlanError(f"--from-plan {args.from_plan}: not a comparison plan ({error})") from None
+        if plan.model_module:
+            from dynvision.models import load_model_module
+
+            load_model_module(plan.model_module)
+        return plan, plan.out
+    if not args.model:
+        raise PlanError("give MODEL (or --from-plan FILE)")
+    if not args.benchmarks:
+        raise PlanError("give at least one --benchmark NAME (`dynvision benchmarks` lists them)")
+    if args.model_module:
+        from dynvision.models import load_model_module
+
+        load_model_module(args.model_module)
+    out = args.out or f"compare/{args.model}"
+    source = "train" if args.train else "checkpoint" if args.checkpoints else "untrained"
+    plan = build_plan(args.model, parse_vary(args.vary), args.benchmarks, out, seeds=parse_seeds(args.seeds),
+                      source=source, config=args.config, overrides=args.overrides,
+                      model_module=args.model_module, checkpoints=args.checkpoints,
+                      settings=_settings(args), argv=command_line(args, out))
+    return plan, out
+
+
 def run_command(args: argparse.Namespace) -> int:
     from dynvision.config import ConfigError
     from dynvision.registry import UnknownNameError
 
-    from benchmarks.compare import (GridError, PlanError, build_plan, collect, parse_seeds, parse_vary, run_plan,
-                                    score_options, write_comparison_report)
+    from benchmarks.compare import (GridError, PlanError, collect, run_plan, score_options, train_runs,
+                                    write_comparison_report)
     from benchmarks.errors import DataNotAvailableError
     from benchmarks.errors import ScoringError
 
     err = lambda message: print(message, file=sys.stderr)  # noqa: E731
     try:
-        if args.model_module:
-            from dynvision.models import load_model_module
-
-            load_model_module(args.model_module)
-        out = args.out or f"compare/{args.model}"
-        source = "train" if args.train else "checkpoint" if args.checkpoints else "untrained"
-        plan = build_plan(args.model, parse_vary(args.vary), args.benchmarks, out, seeds=parse_seeds(args.seeds),
-                          source=source, config=args.config, overrides=args.overrides,
-                          model_module=args.model_module, checkpoints=args.checkpoints,
-                          settings=_settings(args), argv=command_line(args, out))
+        plan, out = _plan(args)
+        source = plan.source
         if args.plan is not None:
             if args.plan == "-":
                 sys.stdout.write(plan.to_json())
@@ -170,10 +205,16 @@ def run_command(args: argparse.Namespace) -> int:
             line = "!" * 78
             err(f"{line}\n!! UNTRAINED: scoring every variant with random initial weights (seeded); pass --train "
                 f"to train them\n!! or --checkpoints DIR to score trained checkpoints\n{line}")
+        runs, items = plan.select(args.items) if args.items else (plan.runs, plan.items)
+        if args.train_only:
+            summary = train_runs(plan, runs, log=err)
+            err(f"trained {summary.trained} (reused {summary.reused_training})")
+            return 0
         if not args.report_only:
-            plan.save()
+            if not args.from_plan:
+                plan.save()
             options = score_options(plan, progress=not args.no_progress and progress_enabled())
-            summary = run_plan(plan, item_ids=args.items, limit=args.limit, force=args.force,
+            summary = run_plan(plan, item_ids=[i.id for i in items], limit=args.limit, force=args.force,
                                data_dir=args.data_dir, offline=True if args.offline else None, options=options,
                                log=err)
             err(f"trained {summary.trained} (reused {summary.reused_training}), scored {summary.scored} "

@@ -27,7 +27,7 @@ _SCHEDULING = ("--cores", "-c", "--jobs", "-j", "--profile", "--workflow-profile
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "workflow",
-        help="the Snakemake workflow: train variants -> score -> experiments -> report",
+        help="the Snakemake workflow: train variants -> score -> experiments -> report (or run a `dynvision compare` plan)",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -45,16 +45,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     init = actions.add_parser("init", help="write a Snakefile (including the packaged one) and config.yaml to DIR")
     init.add_argument("directory", nargs="?", default=".", metavar="DIR")
     init.add_argument("--force", action="store_true", help="overwrite existing files")
-    install = actions.add_parser("install-checkpoint", help=argparse.SUPPRESS)  # used by the train rule
-    install.add_argument("run_dir", metavar="RUN_DIR")
-    install.add_argument("dest", metavar="DEST")
     parser.set_defaults(run=run_command, workflow_parser=parser)
     return parser
 
 
 def snakemake_command(args: List[str]) -> List[str]:
     """The snakemake command line for ``dynvision workflow run ARGS``."""
-    from dynvision.workflow import SNAKEFILE, profile_path
+    from benchmarks.workflow import SNAKEFILE, profile_path
 
     args = list(args)
     extra: List[str] = []
@@ -69,7 +66,7 @@ def snakemake_command(args: List[str]) -> List[str]:
 
 
 def _init(directory: Path, force: bool) -> int:
-    from dynvision.workflow import DEFAULT_CONFIG, SNAKEFILE
+    from benchmarks.workflow import DEFAULT_CONFIG, SNAKEFILE
 
     directory.mkdir(parents=True, exist_ok=True)
     snakefile, config = directory / "Snakefile", directory / "config.yaml"
@@ -90,7 +87,7 @@ def _init(directory: Path, force: bool) -> int:
 
 
 def run_command(args: argparse.Namespace) -> int:
-    from dynvision.workflow import DEFAULT_CONFIG, SNAKEFILE, profile_path
+    from benchmarks.workflow import DEFAULT_CONFIG, SNAKEFILE, profile_path
 
     action = getattr(args, "workflow_action", None)
     if action == "path":
@@ -101,14 +98,6 @@ def run_command(args: argparse.Namespace) -> int:
                 return report_error("workflow path", error)
         else:
             print(DEFAULT_CONFIG if args.config else SNAKEFILE)
-        return 0
-    if action == "install-checkpoint":
-        from dynvision.workflow.checkpoints import install_checkpoint
-
-        try:
-            print(install_checkpoint(args.run_dir, args.dest))
-        except FileNotFoundError as error:
-            return report_error("workflow install-checkpoint", error)
         return 0
     if action == "init":
         return _init(Path(args.directory), args.force)

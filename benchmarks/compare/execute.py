@@ -26,10 +26,10 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..results import Result, _atomic_write, safe_name
-from .plan import ComparePlan, WorkItem
+from .plan import ComparePlan, Run, WorkItem
 
 Log = Callable[[str], None]
 EventHook = Callable[[str, WorkItem], None]
@@ -90,7 +90,7 @@ def _config(plan: ComparePlan, item: WorkItem):
     return resolve_config(plan.config, plan.model, list(item.overrides), plan.model_module)
 
 
-def ensure_trained(plan: ComparePlan, item: WorkItem, log: Log, on_event: Optional[EventHook]
+def ensure_trained(plan: ComparePlan, item: Union[WorkItem, Run], log: Log, on_event: Optional[EventHook]
                    ) -> Dict[str, Any]:
     """The completion record (``training.json``, written by :func:`dynvision.training.train` when
     a training finished) of the item's run, training it first unless the record is there with the
@@ -222,6 +222,17 @@ def run_plan(plan: ComparePlan, *, item_ids: Optional[Sequence[str]] = None, lim
             computed_items += 1
         if on_event:
             on_event("reuse-score" if reused else "score", item)
+    return summary
+
+
+def train_runs(plan: ComparePlan, runs: Sequence[Run], log: Log = print) -> RunSummary:
+    """Train (or reuse) the models of ``runs`` without scoring them (a workflow's train jobs)."""
+    summary = RunSummary()
+    for run in runs:
+        if run.source != "train":
+            continue
+        ensure_trained(plan, run, log, _counting(summary, None))
+        summary.done.append(run.id)
     return summary
 
 

@@ -18,13 +18,14 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from .grid import Variant, config_path, format_value, make_grid
 
 PathLike = Union[str, "os.PathLike[str]"]
-PLAN_VERSION = 1
+PLAN_VERSION = 2  # 2: runs are stored (a plan may have runs and no benchmark)
 SOURCES = ("train", "checkpoint", "untrained")
 
 
@@ -54,6 +55,27 @@ class WorkItem:
 
 
 @dataclass
+class Run:
+    """One model of the comparison: a variant at one seed, trained (or loaded, or built
+    untrained) once and scored on every benchmark (``items``)."""
+
+    id: str  # "<variant>/seed=<k>"
+    variant: str
+    label: str
+    values: Dict[str, Any]
+    seed: int
+    source: str
+    overrides: List[str]
+    run_dir: Optional[str] = None
+    checkpoint: Optional[str] = None
+    items: List[str] = field(default_factory=list)
+
+    @property
+    def run_key(self) -> Tuple[str, int]:
+        return self.variant, self.seed
+
+
+@dataclass
 class ComparePlan:
     """The whole comparison (``plan.json``)."""
 
@@ -70,6 +92,7 @@ class ComparePlan:
     checkpoints: Optional[str] = None
     settings: Dict[str, Any] = field(default_factory=dict)  # ScoreOptions fields (adapter settings)
     argv: List[str] = field(default_factory=list)  # the command line that made it (for per-item commands)
+    runs: List[Run] = field(default_factory=list)  # one per variant x seed (also without benchmarks)
     version: int = PLAN_VERSION
 
     # ------------------------------------------------------------- layout
@@ -82,16 +105,38 @@ class ComparePlan:
         return Path(self.out) / "items"
 
     def variants(self) -> List[str]:
-        return list(dict.fromkeys(item.variant for item in self.items))
+        return list(dict.fromkeys(run.variant for run in self.runs))
 
     def labels(self) -> Dict[str, str]:
-        return {item.variant: item.label for item in self.items}
+        return {run.variant: run.label for run in self.runs}
 
     def item(self, item_id: str) -> WorkItem:
         for item in self.items:
             if item.id == item_id:
                 return item
         raise PlanError(f"no work item {item_id!r} in the plan; `--plan -` lists them")
+
+    def run(self, run_id: str) -> Run:
+        for run in self.runs:
+            if run.id == run_id:
+                return run
+        raise PlanError(f"no run {run_id!r} in the plan; `--plan -` lists them (\"runs\")")
+
+    def select(self, ids: Sequence[str]) -> Tuple[List[Run], List[WorkItem]]:
+        """The runs and items that ``ids`` name: an item id, or a run id (all of its items)."""
+        runs: Dict[str, Run] = {}
+        items: Dict[str, WorkItem] = {}
+        run_ids = {run.id for run in self.runs}
+        for selected in ids:
+            if selected in run_ids:
+                run = self.run(selected)
+                runs[run.id] = run
+                items.update((i, self.item(i)) for i in run.items)
+            else:
+                item = self.item(selected)
+                items[item.id] = item
+                runs.update((r.id, r) for r in self.runs if r.run_key == item.run_key)
+        return list(runs.values()), list(items.values())
 
     def command(self, item: WorkItem) -> List[str]:
         """The command line that runs ``item`` alone (no report)."""
@@ -101,16 +146,7 @@ class ComparePlan:
     def to_dict(self) -> Dict[str, Any]:
         data = asdict(self)
         data["items"] = [dict(asdict(item), command=self.command(item)) for item in self.items]
-        data["runs"] = [{"variant": v, "seed": s, "run_dir": run, "checkpoint": ckpt, "items": ids}
-                        for (v, s), (run, ckpt, ids) in self._runs().items()]
         return data
-
-    def _runs(self) -> Dict[Tuple[str, int], Tuple[Optional[str], Optional[str], List[str]]]:
-        runs: Dict[Tuple[str, int], Tuple[Optional[str], Optional[str], List[str]]] = {}
-        for item in self.items:
-            entry = runs.setdefault(item.run_key, (item.run_dir, item.checkpoint, []))
-            entry[2].append(item.id)
-        return runs
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, default=str) + "\n"
@@ -118,9 +154,15 @@ class ComparePlan:
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "ComparePlan":
         data = dict(data)
-        data.pop("runs", None)
+        if int(data.get("version", 1)) > PLAN_VERSION:
+            raise PlanError(f"plan version {data['version']} is newer than this DynVision reads ({PLAN_VERSION})")
         items = [WorkItem(**{k: v for k, v in item.items() if k != "command"}) for item in data.pop("items")]
-        return cls(items=items, **data)
+        stored = data.pop("runs", None) or []
+        known = {f.name for f in dataclass_fields(Run)}
+        runs = [Run(**{k: v for k, v in run.items() if k in known}) for run in stored] \
+            if all(isinstance(r, dict) and "overrides" in r for r in stored) and stored else runs_of(items)
+        data["version"] = PLAN_VERSION
+        return cls(items=items, runs=runs, **data)
 
     @classmethod
     def load(cls, path: PathLike) -> "ComparePlan":
@@ -168,7 +210,8 @@ def check_keys(model: str, vary: Dict[str, List[Any]], config: Optional[PathLike
     module = None if model_module is None else os.fspath(model_module)
     config_file = None if config is None else os.fspath(config)
     accepted, open_ended = accepted_arguments(resolve_model_class(model, module))
-    for key in vary:
+    variants = make_grid(vary) if variants is None else variants
+    for key in dict.fromkeys(key for variant in variants for key, _ in variant.values):
         path = config_path(key)
         if path.startswith("model.args.") and not open_ended:
             arg = path[len("model.args."):]
@@ -176,7 +219,7 @@ def check_keys(model: str, vary: Dict[str, List[Any]], config: Optional[PathLike
                 raise PlanError(f"{origin} {key}: {model} takes no argument {arg!r} "
                                 f"(it takes: {', '.join(sorted(accepted))})")
     resolve_config(config_file, model, list(overrides), module)  # errors of --config/--set, named as such
-    for variant in (make_grid(vary) if variants is None else variants):
+    for variant in variants:
         try:
             build_model(resolve_config(config_file, model, [*overrides, *variant.overrides()], module), module)
         except (ValueError, TypeError, LookupError, RuntimeError) as error:
@@ -190,46 +233,75 @@ def _blame(variant: Variant, message: str) -> str:
     return ",".join(f"{key}={text}" for key, text in (named or pairs)) or "(no variant keys)"
 
 
+def run_id(variant: Variant, seed: int) -> str:
+    return f"{variant.name}/seed={int(seed)}"
+
+
+def runs_of(items: Sequence[WorkItem]) -> List[Run]:
+    """The runs of a list of items (plans of version 1 stored only items)."""
+    runs: Dict[Tuple[str, int], Run] = {}
+    for item in items:
+        run = runs.get(item.run_key)
+        if run is None:
+            run = runs[item.run_key] = Run(
+                id=f"{item.variant}/seed={item.seed}", variant=item.variant, label=item.label, values=item.values,
+                seed=item.seed, source=item.source, overrides=list(item.overrides), run_dir=item.run_dir,
+                checkpoint=item.checkpoint)
+        run.items.append(item.id)
+    return list(runs.values())
+
+
 def build_plan(model: str, vary: Dict[str, List[Any]], benchmarks: Sequence[str], out: PathLike, *,
                seeds: Sequence[int] = (0,), source: str = "untrained", config: Optional[PathLike] = None,
                overrides: Sequence[str] = (), model_module: Optional[PathLike] = None,
                checkpoints: Optional[PathLike] = None, settings: Optional[Dict[str, Any]] = None,
-               argv: Sequence[str] = (), validate: bool = True) -> ComparePlan:
-    """The work list: variants (grid of ``vary``) x ``seeds`` x benchmarks (resolved).
+               argv: Sequence[str] = (), validate: bool = True, variants: Optional[Sequence[Variant]] = None,
+               require_benchmarks: bool = True, origin: str = "--vary") -> ComparePlan:
+    """The work list: variants (grid of ``vary``, or ``variants`` as given) x ``seeds`` x benchmarks.
 
     Everything is checked before it returns: every benchmark name resolves and (unless the
-    weights come from checkpoints) every variant's model is built once from its config."""
+    weights come from checkpoints) every variant's model is built once from its config.
+    ``origin`` names where the variants came from in errors (``--vary``, ``model_args``).
+    """
     if source not in SOURCES:
         raise PlanError(f"source {source!r}: one of {', '.join(SOURCES)}")
     if source == "checkpoint" and checkpoints is None:
         raise PlanError("source checkpoint needs a --checkpoints DIR")
     if source == "checkpoint" and config is not None:
         raise PlanError("--config applies to --train and untrained variants; a checkpoint carries its own config")
-    variants = make_grid(vary)
-    resolved = resolve_benchmarks(benchmarks)
+    variants = make_grid(vary) if variants is None else list(variants)
+    names = [v.name for v in variants]
+    if len(set(names)) != len(names):
+        raise PlanError(f"{origin}: variants {sorted({n for n in names if names.count(n) > 1})} are listed twice")
+    resolved = resolve_benchmarks(benchmarks) if (benchmarks or require_benchmarks) else []
     if validate and source != "checkpoint":
-        check_keys(model, vary, config, overrides, model_module)
+        check_keys(model, vary, config, overrides, model_module, variants=variants, origin=origin)
     matched: Dict[Tuple[str, int], Path] = {}
     if source == "checkpoint":
         matched = match_checkpoints(checkpoints, model, variants, seeds, overrides, model_module)
     out = Path(out)
     items: List[WorkItem] = []
+    runs: List[Run] = []
     for variant in variants:
         for seed in seeds:
             run_dir = str(out / "runs" / variant.slug / f"seed{seed}") if source == "train" else None
             checkpoint = str(matched[(variant.name, seed)]) if source == "checkpoint" else None
+            run_overrides = [*overrides, *variant.overrides(), f"seed={int(seed)}"]
+            run = Run(id=run_id(variant, seed), variant=variant.name, label=variant.label, values=variant.as_dict(),
+                      seed=int(seed), source=source, overrides=run_overrides, run_dir=run_dir, checkpoint=checkpoint)
+            runs.append(run)
             for identifier, given in resolved:
                 items.append(WorkItem(
                     id=item_id(variant, seed, identifier), variant=variant.name, label=variant.label,
                     values=variant.as_dict(), seed=int(seed), benchmark=identifier, benchmark_source=given,
-                    source=source, overrides=[*overrides, *variant.overrides(), f"seed={int(seed)}"],
-                    run_dir=run_dir, checkpoint=checkpoint))
+                    source=source, overrides=list(run_overrides), run_dir=run_dir, checkpoint=checkpoint))
+                run.items.append(items[-1].id)
     return ComparePlan(model=model, vary={k: list(v) for k, v in vary.items()}, seeds=[int(s) for s in seeds],
                        benchmarks=[str(b) for b in benchmarks], source=source, out=str(out), items=items,
                        config=None if config is None else str(config), overrides=list(overrides),
                        model_module=None if model_module is None else str(model_module),
                        checkpoints=None if checkpoints is None else str(checkpoints),
-                       settings=dict(settings or {}), argv=list(argv))
+                       settings=dict(settings or {}), argv=list(argv), runs=runs)
 
 
 # ----------------------------------------------------------------- checkpoints
@@ -354,8 +426,6 @@ def match_checkpoints(directory: PathLike, model: str, variants: Sequence[Varian
 def _one_of_run(run: Path, paths: List[Path]) -> Optional[Path]:
     """The checkpoint to use among ``paths`` of one run: the only one, the best of a
     ``dynvision train`` run folder, or the only one not named ``last``."""
-    from dynvision.workflow.checkpoints import select_checkpoint
-
     if len(paths) == 1:
         return paths[0]
     if paths[0].parent.name == "checkpoints":
@@ -363,6 +433,27 @@ def _one_of_run(run: Path, paths: List[Path]) -> Optional[Path]:
         return best if best in paths else None
     not_last = [p for p in paths if not p.stem.startswith("last")]
     return not_last[0] if len(not_last) == 1 else None
+
+
+def select_checkpoint(run_dir: PathLike) -> Path:
+    """The best checkpoint of a ``dynvision train`` run directory: the one non-``last``
+    checkpoint (``save_top_k=1``), else the best path recorded in ``last.ckpt``, else ``last.ckpt``."""
+    from dynvision.training.model_io import read_checkpoint
+
+    folder = Path(run_dir) / "checkpoints"
+    candidates = sorted(p for p in folder.glob("*.ckpt") if p.name != "last.ckpt" and not p.name.startswith("last-"))
+    if len(candidates) == 1:
+        return candidates[0]
+    last = folder / "last.ckpt"
+    if last.is_file():
+        for key, value in (read_checkpoint(last).get("callbacks") or {}).items():
+            best = value.get("best_model_path") if isinstance(value, dict) and "ModelCheckpoint" in str(key) else None
+            if best and Path(best).is_file():
+                return Path(best)
+        return last
+    if candidates:
+        return max(candidates, key=lambda p: p.stat().st_mtime)
+    raise FileNotFoundError(f"no checkpoint in {folder}: did dynvision train finish?")
 
 
 def describe_values(values: Dict[str, Any]) -> str:

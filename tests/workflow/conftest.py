@@ -9,7 +9,7 @@ from typing import List
 
 import pytest
 
-from dynvision.workflow import SNAKEFILE
+from benchmarks.workflow import SNAKEFILE
 
 HERE = Path(__file__).resolve().parent
 TINY_MODEL = HERE / "tiny_model.py"

@@ -7,6 +7,7 @@ from typing import Dict
 
 import pytest
 
+from benchmarks.compare import ComparePlan
 from benchmarks.commands.workflow import snakemake_command
 
 from .conftest import TINY_MODEL, snakemake
@@ -20,19 +21,43 @@ def job_counts(output: str) -> Dict[str, int]:
 
 def test_three_variants_by_two_seeds(tmp_path):
     result = snakemake(
-        tmp_path, "-n", "-p", "--config", "model_args={recurrence_type: [full, self, none]}", "seeds=[0, 1]",
+        tmp_path, "-n", "--config", "model_args={recurrence_type: [full, self, none]}", "seeds=[0, 1]",
         "experiment=contrast", "benchmarks=[synthetic]",
     )
     assert result.returncode == 0, result.stderr + result.stdout
     counts = job_counts(result.stdout + result.stderr)
     assert counts == {
-        "train": 6, "score": 6, "experiment": 6, "aggregate_experiment": 1, "aggregate_scores": 1,
-        "plot_experiment": 1, "plot_scores": 1, "report": 1, "all": 1, "total": 24,
+        "train": 6, "score": 6, "experiment": 6, "compare_report": 1, "aggregate_experiment": 1,
+        "aggregate_scores": 1, "plot_experiment": 1, "plot_scores": 1, "report": 1, "all": 1, "total": 25,
     }
     text = result.stdout + result.stderr
-    assert len(set(re.findall(r"results/runs/(DyRCNNx4-[0-9a-f]{12})/model\.ckpt", text))) == 6
-    assert "dynvision train DyRCNNx4" in text and "--set seed=1" in text
-    assert "--benchmark synthetic" in text and "experiment contrast --checkpoint" in text
+    runs = set(re.findall(r"results/runs/(recurrence_type-\w+/seed\d)/training\.json", text))
+    assert len(runs) == 6 and "recurrence_type-self/seed1" in runs
+    # the jobs read the comparison plan the workflow saved: the same format as `dynvision compare --plan`
+    plan = ComparePlan.load(tmp_path / "results" / "plan.json")
+    assert plan.source == "train" and len(plan.runs) == 6 and len(plan.items) == 6
+    assert plan.items[0].benchmark == "DynVision.synthetic-temporal-pls"
+
+
+def test_a_compare_plan_runs_in_the_workflow(tmp_path):
+    from dynvision.cli import main
+
+    assert main(["compare", "DyRCNNx2", "--vary", "recurrence_type=self,full", "--benchmark", "synthetic",
+                 "--train", "--seeds", "2", "--out", str(tmp_path / "cmp"), "--plan", str(tmp_path / "plan.json")]) == 0
+    result = snakemake(tmp_path, "-n", "--config", f"plan={tmp_path / 'plan.json'}", "experiment=[]")
+    assert result.returncode == 0, result.stderr + result.stdout
+    counts = job_counts(result.stdout + result.stderr)
+    assert counts["train"] == 4 and counts["score"] == 4 and counts["compare_report"] == 1
+    assert "experiment" not in counts
+
+
+def test_a_hostile_benchmark_name_fails_before_any_job(tmp_path):
+    config = tmp_path / "hostile.yaml"
+    config.write_text('benchmarks: ["synthetic --layer IT=V2;touch MARKER;echo"]\n')
+    result = snakemake(tmp_path, "--cores", "1", "--configfile", str(config))
+    assert result.returncode != 0
+    assert "unknown benchmark" in result.stdout + result.stderr
+    assert not (tmp_path / "MARKER").exists() and not (tmp_path / "results").exists()
 
 
 def test_spec_command_line_in_an_initialized_folder(tmp_path):
@@ -45,7 +70,7 @@ def test_spec_command_line_in_an_initialized_folder(tmp_path):
     assert result.returncode == 0, result.stderr + result.stdout
     counts = job_counts(result.stdout + result.stderr)
     assert counts["train"] == 1 and counts["experiment"] == 1 and "score" not in counts
-    assert "results/runs/MyModel-" in result.stdout + result.stderr
+    assert "results/runs/base/seed0/training.json" in result.stdout + result.stderr
 
 
 def test_bad_config_fails_at_parse_time_with_the_key(tmp_path):
@@ -66,7 +91,7 @@ def test_run_command_adds_the_snakefile_and_cores():
 def test_slurm_profile_asks_a_gpu_for_training_and_names_real_rules():
     import yaml
 
-    from dynvision.workflow import SNAKEFILE, profile_path
+    from benchmarks.workflow import SNAKEFILE, profile_path
 
     profile = yaml.safe_load((profile_path("slurm") / "config.yaml").read_text())
     assert profile["executor"] == "slurm"
@@ -79,7 +104,7 @@ def test_slurm_profile_asks_a_gpu_for_training_and_names_real_rules():
 def test_slurm_profile_dry_run(tmp_path):
     pytest.importorskip("snakemake_executor_plugin_slurm",
                         reason="the SLURM executor plugin is not installed (pip install 'dynvision[slurm]')")
-    from dynvision.workflow import profile_path
+    from benchmarks.workflow import profile_path
 
     result = snakemake(tmp_path, "-n", "--profile", str(profile_path("slurm")), "--config",
                        "model_args={recurrence_type: [full, self]}", "experiment=contrast")

@@ -1,7 +1,6 @@
 """Real local runs of a tiny sweep: train -> (score) -> contrast -> aggregate -> report."""
 from __future__ import annotations
 
-import importlib.util
 import re
 
 import pandas as pd
@@ -11,8 +10,6 @@ from .conftest import snakemake, tiny_sweep_config
 from .test_dry_run import job_counts
 
 pytestmark = pytest.mark.slow
-
-HAS_SCORE = importlib.util.find_spec("benchmarks.commands.score") is not None
 
 
 def _run(tmp_path, config, *extra):
@@ -37,14 +34,15 @@ def _check_outputs(tmp_path, n_variants: int):
     report = (summary_dir / "report.html").read_text()
     assert experiment_dir.name in report and "recurrence_type=self" in report
     # every run also keeps its own tables and standard plots
-    for run in (tmp_path / "results" / "runs").iterdir():
+    runs = sorted((tmp_path / "results" / "runs").glob("*/seed*"))
+    assert len(runs) == n_variants
+    for run in runs:
+        assert (run / "training.json").is_file()  # the completion record of a finished training
         assert (run / "experiments" / experiment_dir.name / "responses.nc").is_file()
         assert (run / "experiments" / experiment_dir.name / "plots" / "timecourses.png").is_file()
     return summary_dir
 
 
-@pytest.mark.skipif(not HAS_SCORE, reason="needs the `dynvision score` command (benchmarks/commands/score.py), "
-                                          "not available yet")
 def test_tiny_sweep_with_the_synthetic_benchmark(tmp_path):
     config = tiny_sweep_config(tmp_path, benchmarks=["synthetic"])
     _run(tmp_path, config)
@@ -54,6 +52,9 @@ def test_tiny_sweep_with_the_synthetic_benchmark(tmp_path):
     assert pd.to_numeric(scores["score"], errors="coerce").notna().all()
     assert (summary_dir / "plots" / "scores.png").is_file()
     assert re.search(r"Benchmark scores", (summary_dir / "report.html").read_text())
+    # the comparison report of the same plan, as `dynvision compare` writes it
+    assert "Is the difference real?" in (tmp_path / "results" / "report.html").read_text()
+    assert (tmp_path / "results" / "comparison.csv").is_file()
 
     # a rerun has nothing to do
     again = snakemake(tmp_path, "-n", "--configfile", str(config))

@@ -1,9 +1,11 @@
 """The packaged Snakemake workflow: train variants -> score -> experiments ->
-aggregate -> plots/report.
+aggregate -> plots/report, driven by a comparison plan (:mod:`benchmarks.compare`, the
+engine of ``dynvision compare``).
 
-``SNAKEFILE`` is what ``dynvision workflow path`` prints; ``plan`` expands a
-workflow config into runs; ``aggregate`` and ``report`` are the Python steps
-the Snakefile calls. See ``docs/workflows.md``.
+``SNAKEFILE`` is what ``dynvision workflow path`` prints; :mod:`.plan` turns a workflow
+config (or a saved ``dynvision compare`` plan) into runs, work items, experiments and the
+argument list of every job; ``aggregate`` and ``report`` are the Python steps the Snakefile
+calls. See ``docs/workflows.md``.
 """
 from __future__ import annotations
 

@@ -6,7 +6,6 @@ Every row carries the run's variant columns (``variant``, ``label``,
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
@@ -14,7 +13,7 @@ import pandas as pd
 
 from dynvision.experiments.io import write_atomic
 
-SCORE_KEYS = ("score", "ceiled_score", "raw_score", "ceiling", "error")
+SCORE_KEYS = ("score", "raw", "ceiling", "error")
 
 
 def _with_variant(frame: pd.DataFrame, row: Mapping[str, Any]) -> pd.DataFrame:
@@ -39,38 +38,21 @@ def _scalars(data: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
         name = f"{prefix}{key}"
         if isinstance(value, bool) or value is None or isinstance(value, (int, float, str)):
             out[name] = value
-        elif isinstance(value, Mapping) and not prefix:  # one level: e.g. {"ceiling": {"value": ...}}
+        elif isinstance(value, Mapping) and not prefix:  # one level: e.g. {"settings": {"latency": ...}}
             out.update(_scalars(value, f"{name}."))
     return out
 
 
-def score_rows(result_dir: Path) -> List[Dict[str, Any]]:
-    """The scalar fields of every result JSON written by ``dynvision score``
-    into ``result_dir`` (nested dicts one level deep, lists dropped)."""
-    rows = []
-    for path in sorted(Path(result_dir).rglob("*.json")):
-        try:
-            data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            continue
-        records = data if isinstance(data, list) else [data]
-        for record in records:
-            if isinstance(record, Mapping):
-                rows.append({"result_file": str(path), **_scalars(record)})
-    return rows
-
-
 def aggregate_scores(items: Sequence[Tuple[Mapping[str, Any], str, Path]], out: Path) -> pd.DataFrame:
-    """``items``: (variant row, benchmark, result dir) -> ``scores.csv``."""
+    """``items``: (run row, benchmark name, item record of the comparison) -> ``scores.csv``: the
+    scalar fields of each item's result (nested dicts one level deep, lists dropped)."""
     rows = []
-    for row, benchmark, result_dir in items:
-        found = score_rows(result_dir)
-        if not found:
-            found = [{"result_file": None, "score": math.nan}]
-        for r in found:
-            if "benchmark" in r:  # the result's own benchmark id; ours is the name the sweep asked for
-                r["benchmark_id"] = r.pop("benchmark")
-            rows.append({**row, "benchmark": benchmark, **r})
+    for row, benchmark, record_file in items:
+        record = json.loads(Path(record_file).read_text(encoding="utf-8"))
+        result_file = Path(record_file).parent.parent / record["result"]
+        result = _scalars(json.loads(result_file.read_text(encoding="utf-8")))
+        result["benchmark_id"] = result.pop("benchmark", None)  # the result's own id; ours is the name asked for
+        rows.append({**row, "benchmark": benchmark, "result_file": str(result_file), **result})
     columns = ["variant", "label", "seed", "benchmark", *SCORE_KEYS]
     frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=columns)
     write_csv(frame, out)
