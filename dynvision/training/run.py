@@ -218,14 +218,14 @@ def train(
     if resume_path is not None:
         _check_resume_matches(resume_path, config)
     _check_accelerator(config)
-    stale = run_dir / RECORD_NAME
-    if stale.exists():  # this run directory holds a new, unfinished run until train() returns
-        stale.unlink()
     pl.seed_everything(config.seed, workers=True, verbose=False)
     # a bad model argument fails before anything is written
     model = apply_model_options(build_model(config, model_module), config.trainer)
     config_path = run_dir / "config.yaml"
     if rank_zero_only.rank == 0:  # under DDP every process runs this function; one writes
+        stale = run_dir / RECORD_NAME
+        if stale.exists():  # this run directory holds a new, unfinished run until train() returns
+            stale.unlink()
         config_path = save_config(config, config_path)
     from dynvision.data import DataModule
 
@@ -246,7 +246,8 @@ def train(
         for result in results:
             metrics.update(_scalars(result))
     log_dir = Path(trainer.log_dir) if trainer.log_dir else None
-    _write_training_record(run_dir, config, best, last, metrics)
+    if rank_zero_only.rank == 0:
+        _write_training_record(run_dir, config, best, last, metrics)
     return TrainResult(
         output_dir=run_dir, config_path=Path(config_path), best_checkpoint=best, last_checkpoint=last,
         log_dir=log_dir, metrics=metrics, resumed_from=resume_path, model=model,
