@@ -223,7 +223,19 @@ def check_keys(model: str, vary: Dict[str, List[Any]], config: Optional[PathLike
         try:
             build_model(resolve_config(config_file, model, [*overrides, *variant.overrides()], module), module)
         except (ValueError, TypeError, LookupError, RuntimeError) as error:
-            raise PlanError(f"{origin} {_blame(variant, str(error))}: {error}") from None
+            raise PlanError(f"{origin} {_blame(variant, str(error))}: {_reason(error, variant)}") from None
+
+
+def _reason(error: Exception, variant: Variant) -> str:
+    """The error's message; without the config's own attribution (``--set ...``, which the caller
+    replaces with the variant's origin) when it is about a value of the variant."""
+    problems = getattr(error, "problems", None) or []
+    if len(problems) == 1:
+        path, message = problems[0][0], str(problems[0][1])
+        about_variant = any(format_value(value) in message for _, value in variant.values)
+        if about_variant and (path == "model.args" or path in {config_path(k) for k, _ in variant.values}):
+            return message
+    return str(error)
 
 
 def _blame(variant: Variant, message: str) -> str:
