@@ -130,6 +130,12 @@ def parse_yaml_located(text: str, name: str = "<string>") -> Tuple[Any, Dict[str
             return loader.construct_document(node), _key_lines(node)
         finally:
             loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        in_file = mark is not None and not name.startswith(("-", "<"))  # not `--set k=v`, `<string>`
+        where = f"{name}:{mark.line + 1}:{mark.column + 1}" if in_file else name
+        context = f" ({exc.context} at line {exc.context_mark.line + 1})" if exc.context and exc.context_mark else ""
+        raise ConfigError(f"{where}: not valid YAML: {exc.problem}{context}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{name}: not valid YAML: {' '.join(str(exc).split())}") from None
     except RecursionError:

@@ -140,8 +140,9 @@ class DynamicsModel(nn.Module):
         input_dims = tuple(int(d) for d in input_dims)
         if len(input_dims) != 4 or min(input_dims) < 1:
             raise ValueError(f"input_dims={input_dims}: expected 4 positive ints (time steps, channels, height, width)")
-        if float(dt) <= 0 or float(tau) <= 0:
-            raise ValueError(f"dt={dt} and tau={tau} must both be > 0 ms")
+        for name, value in (("dt", dt), ("tau", tau)):
+            if not float(value) > 0:  # one message per argument, so that the error names the one at fault
+                raise ValueError(f"{name}={value}: must be > 0 ms")
         solvers.get(solver)
         nonlinearities.get(nonlinearity)
         self.input_dims = input_dims

@@ -100,3 +100,22 @@ def test_an_unknown_name_in_model_args_names_the_override():
     with pytest.raises(ConfigError, match=r"^--set model.args.recurrence_type=fulll: model.args.recurrence_type: "
                                           r"unknown recurrence type 'fulll'"):
         build_model(load_config(None, ["model.args.recurrence_type=fulll"]))
+
+
+def test_a_yaml_syntax_error_names_file_line_and_column(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("model:\n  name: DyRCNNx4\n  args: {dt: 4.0\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (f"{path}:4:1: not valid YAML: expected ',' or '}}', but got '<stream end>' "
+                               "(while parsing a flow mapping at line 3)")
+
+
+def test_two_bad_arguments_in_a_file_name_the_line_of_the_one_at_fault(tmp_path):
+    from dynvision.training.model_io import build_model
+
+    path = tmp_path / "run.yaml"
+    path.write_text("model:\n  name: DyRCNNx4\n  args:\n    input_dims: [6, 3, 16, 16]\n    dt: 4.0\n    tau: -3\n"
+                    "data:\n  image_size: 16\n")
+    with pytest.raises(ConfigError, match=rf"^{path}:6: model.args.tau: tau=-3: must be > 0 ms$"):
+        build_model(load_config(path))
