@@ -69,7 +69,16 @@ def weights_path(plugin_dir: PathLike, commitment: Dict[str, Any]) -> Path:
 def _device() -> str:
     import torch
 
-    return os.environ.get(DEVICE_ENV) or ("cuda" if torch.cuda.is_available() else "cpu")
+    from dynvision.devices import check_device
+
+    chosen = os.environ.get(DEVICE_ENV)
+    if not chosen:
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        check_device(chosen)
+    except ValueError as error:
+        raise PluginError(f"${DEVICE_ENV}={error}") from None
+    return chosen
 
 
 def build_model(model_class: type, weights_file: PathLike, label: str = "model"):

@@ -83,3 +83,14 @@ def test_a_nan_experiment_parameter_names_it(capsys):
     assert main(["experiment", "contrast", "DyRCNNx2", "--param", "contrasts=[0.1, .nan]"]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("dynvision experiment: error: --param contrasts=[0.1, .nan]: contrasts[1] must be a finite number")
+
+
+def test_a_registered_plugin_refuses_an_unavailable_device(monkeypatch):
+    from brain_models.submission.runtime import DEVICE_ENV, PluginError, _device
+
+    index = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    monkeypatch.setenv(DEVICE_ENV, f"cuda:{index}")
+    with pytest.raises(PluginError, match=rf"^\${DEVICE_ENV}='cuda:{index}': "):
+        _device()
+    monkeypatch.setenv(DEVICE_ENV, "cpu")
+    assert _device() == "cpu"
