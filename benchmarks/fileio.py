@@ -15,6 +15,8 @@ import zipfile
 from pathlib import Path
 from typing import Dict, Tuple
 
+from dynvision.fileio import sha1_of as file_sha1
+
 _CHUNK = 1 << 20
 
 # (resolved path, size, mtime_ns) -> sha1. Hashing the Cowley files takes
@@ -32,11 +34,7 @@ def sha1_of(path: Path) -> str:
     stat = path.stat()
     key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
     if key not in _sha1_memo:
-        digest = hashlib.sha1()
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(_CHUNK), b""):
-                digest.update(block)
-        _sha1_memo[key] = digest.hexdigest()
+        _sha1_memo[key] = file_sha1(path)
     return _sha1_memo[key]
 
 

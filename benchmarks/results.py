@@ -82,6 +82,8 @@ class Result:
     checkpoint: Optional[str] = None
     checkpoint_hash: Optional[str] = None
     trained: Optional[bool] = None
+    weights_source: Dict[str, Any] = field(default_factory=dict)  # {kind, path, sha1, seed}: where the weights came from
+    normalization: Dict[str, Any] = field(default_factory=dict)  # {mean, std, source}: how images were normalised
     settings: Dict[str, Any] = field(default_factory=dict)  # adapter settings used for scoring
     settings_hash: Optional[str] = None
     versions: Dict[str, str] = field(default_factory=dict)

@@ -35,7 +35,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from .brain_model import make_brain_model
 from .brainscore_env import prepare_environment, quiet_metrics
 from .errors import ScoringError
-from .model_source import ModelSpec, load_model_spec
+from .model_source import LoadedModel, ModelSpec, load_model
 from .paths import PathLike
 from .results import Result, find_result
 from .score_values import score_arrays, summarize_score
@@ -186,7 +186,9 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
                 identifiers.append((identifier, str(name)))
     if not identifiers:
         raise ScoringError("no benchmark given")
-    loaded = load_model_spec(model_spec)
+    loaded = load_model(model_spec)
+    log(f"model: {loaded.identifier}; weights: {loaded.weights.describe()}; normalisation: "
+        f"{_normalization_text(loaded)}")
     for note in loaded.notes:
         log(_loud(note))
     settings = options.settings()
@@ -221,7 +223,8 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
 
     common = dict(model=loaded.name, model_identifier=loaded.identifier, config_hash=loaded.config_hash,
                   weights_hash=loaded.weights_hash, checkpoint=loaded.checkpoint,
-                  checkpoint_hash=loaded.checkpoint_hash, trained=loaded.trained, settings=settings,
+                  checkpoint_hash=loaded.checkpoint_hash, trained=loaded.trained,
+                  weights_source=loaded.weights.to_dict(), settings=settings,
                   settings_hash=settings_hash, versions=versions())
     for identifier, source, benchmark in pending:
         brain_model = make_brain_model(loaded, options, benchmark)
@@ -238,6 +241,8 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
             per_layer[brain_model.recorded_layers[0]] = summary["score"]
         if options.per_layer:
             per_layer.update(_per_layer_scores(brain_model, benchmark, log))
+        normalization = {**loaded.normalization.to_dict(), "mean": list(brain_model.loader.mean),
+                         "std": list(brain_model.loader.std)}  # the values the adapter applied
         notes = list(loaded.notes)
         attrs = getattr(outcome.score, "attrs", {})
         ceiling = attrs.get("ceiling")
@@ -257,7 +262,7 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
             timings={"extraction": round(outcome.extraction, 3), "ceiling": round(outcome.ceiling, 3),
                      "metric": round(max(outcome.total - outcome.extraction, 0.0), 3),
                      "total": round(outcome.total + outcome.ceiling, 3)},
-            notes=notes, **common)
+            notes=notes, normalization=normalization, **common)
         if result.score is None:
             raise ScoringError(f"{benchmark.identifier} returned no score ({outcome.score!r})")
         path = result.save(out_dir, score_arrays(outcome.score, summary["per_bin"], per_layer))
@@ -284,3 +289,14 @@ def _reusable(out_dir: PathLike, model_identifier: str, benchmark: str, settings
 def _loud(note: str) -> str:
     line = "!" * 78
     return f"{line}\n!! {note}\n{line}"
+
+
+def _normalization_text(loaded: LoadedModel) -> str:
+    norm = loaded.normalization
+    if norm.mean is None:
+        return "the adapter's default (ImageNet statistics)"
+
+    def values(numbers) -> str:
+        return "[" + ", ".join(f"{x:.4g}" for x in numbers) + "]"
+
+    return f"mean {values(norm.mean)}, std {values(norm.std)} (from the {norm.source})"

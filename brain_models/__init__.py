@@ -18,7 +18,7 @@ from typing import Any
 _EXPORTS = {
     "DEFAULT_TIME_BINS": "adapter", "DynVisionBrainModel": "adapter", "load_stored_region_layer_map": "adapter",
     "weights_hash": "adapter",
-    "from_checkpoint": "checkpoint", "load_model": "checkpoint", "resolve_model_class": "checkpoint",
+    "from_checkpoint": "checkpoint",
     "REDUCTIONS": "features", "LayerReducer": "features",
     "select_layer": "layer_selection",
     "IMAGENET_MEAN": "stimuli", "IMAGENET_STD": "stimuli", "ImageLoader": "stimuli", "StimulusError": "stimuli",

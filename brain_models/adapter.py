@@ -2,7 +2,6 @@
 whose recordings resolve time."""
 from __future__ import annotations
 
-import hashlib
 from concurrent.futures import ThreadPoolExecutor
 import json
 import logging
@@ -14,6 +13,7 @@ from torch import nn
 
 from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
 from brainscore_vision.model_interface import BrainModel
+from dynvision.loading import weights_hash
 
 from .features import LayerReducer
 from .paths import region_layer_map_path
@@ -28,17 +28,6 @@ LayerSpec = Union[str, Sequence[str]]
 LOGITS = "logits"
 #: Brain-Score's standard recording window when a benchmark gives none
 DEFAULT_TIME_BINS = [(70, 170)]
-
-
-def weights_hash(model: nn.Module, length: int = 12) -> str:
-    """sha256 over the model's parameters and buffers (names, shapes, bytes)."""
-    digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
-        digest.update(name.encode())
-        t = tensor.detach().cpu().contiguous()
-        digest.update(str(tuple(t.shape)).encode() + str(t.dtype).encode())
-        digest.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
-    return digest.hexdigest()[:length]
 
 
 def load_stored_region_layer_map(identifier: str) -> Dict[str, LayerSpec]:

@@ -1,4 +1,4 @@
-"""Atomic file writes: a file is either absent, the old version, or complete.
+"""Atomic file writes (a file is either absent, the old version, or complete) and file hashes.
 
 Everything DynVision writes that another step reads back (configs, results,
 reports, tables) goes through :func:`atomic_path`.
@@ -6,6 +6,7 @@ reports, tables) goes through :func:`atomic_path`.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -38,3 +39,12 @@ def write_text_atomically(path: PathLike, text: str) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
     return Path(path)
+
+
+def sha1_of(path: PathLike, block: int = 1 << 20) -> str:
+    """SHA-1 (hex) of a file's bytes: how results and plugins name the files they used."""
+    digest = hashlib.sha1()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(block), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -198,6 +198,8 @@ def run_command(args: argparse.Namespace) -> int:
                 path = plan.save(args.plan)
                 print(f"work list: {len(plan.items)} items -> {path}")
             return 0
+        for entry in plan.skipped:
+            err(f"skipped {entry}")
         n_variants, n_benchmarks = len(plan.variants()), len({i.benchmark for i in plan.items})
         err(f"{plan.model}: {n_variants} variant(s) x {len(plan.seeds)} seed(s) x {n_benchmarks} benchmark(s) "
             f"= {len(plan.items)} work items -> {out}/")

@@ -15,7 +15,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         description=(
             "Score MODEL (a registered name, a checkpoint file, or a model from --model-module) on one or "
             "more benchmarks (`dynvision benchmarks` lists the names; a path to an .nc file scores your own "
-            "data). Without --checkpoint the untrained model is scored. Writes one JSON (+ netCDF) result "
+            "data). Without --checkpoint or --weights the untrained model is scored. Writes one JSON (+ netCDF) result "
             "per benchmark to --out and reuses results that match the model, its weights, config and settings."
         ),
     )
@@ -28,6 +28,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a config key, e.g. --set model.args.tau=10 (repeatable)")
     parser.add_argument("--model-module", metavar="FILE", help="Python file defining your own model(s)")
+    parser.add_argument("--weights", metavar="FILE",
+                        help="weights file (a state dict, e.g. published weights) to load into MODEL; recorded by SHA-1")
+    parser.add_argument("--trust-checkpoint", action="store_true",
+                        help="load a checkpoint/weights file holding more than tensors and plain data (runs any "
+                             "code in it: only for files you trust)")
     parser.add_argument("--data-dir", metavar="DIR", help="folder holding the datasets (cowley2023/, ...); "
                                                           "default $DYNVISION_DATA, then $DYNVISION_HOME/data")
     parser.add_argument("--out", metavar="DIR", default="results", help="results folder (default: results)")
@@ -94,7 +99,8 @@ def run(args: argparse.Namespace) -> int:
             select_layers=args.select_layers, per_layer=args.per_layer, batch_size=args.batch_size,
             device=args.device, progress=not args.no_progress and progress_enabled())
         spec = ModelSpec(args.model, checkpoint=args.checkpoint, config=args.config, overrides=args.overrides,
-                         model_module=args.model_module)
+                         model_module=args.model_module, weights=args.weights,
+                         trust_checkpoint=args.trust_checkpoint)
         results = score_model(spec, args.benchmarks, args.out, options=options, data_dir=args.data_dir,
                               offline=True if args.offline else None, force=args.force,
                               log=info)

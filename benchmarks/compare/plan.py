@@ -93,6 +93,7 @@ class ComparePlan:
     settings: Dict[str, Any] = field(default_factory=dict)  # ScoreOptions fields (adapter settings)
     argv: List[str] = field(default_factory=list)  # the command line that made it (for per-item commands)
     runs: List[Run] = field(default_factory=list)  # one per variant x seed (also without benchmarks)
+    skipped: List[str] = field(default_factory=list)  # "<file>: <why>" for files under --checkpoints not used
     version: int = PLAN_VERSION
 
     # ------------------------------------------------------------- layout
@@ -205,7 +206,7 @@ def check_keys(model: str, vary: Dict[str, List[Any]], config: Optional[PathLike
     unknown recurrence type, ...). The error names the variant's values and where they came
     from (``origin``: ``--vary`` or the workflow's ``model_args``)."""
     from dynvision.config import resolve_config
-    from dynvision.training.model_io import accepted_arguments, build_model, resolve_model_class
+    from dynvision.loading import accepted_arguments, build_model, resolve_model_class
 
     module = None if model_module is None else os.fspath(model_module)
     config_file = None if config is None else os.fspath(config)
@@ -289,8 +290,9 @@ def build_plan(model: str, vary: Dict[str, List[Any]], benchmarks: Sequence[str]
     if validate and source != "checkpoint":
         check_keys(model, vary, config, overrides, model_module, variants=variants, origin=origin)
     matched: Dict[Tuple[str, int], Path] = {}
+    skipped: List[str] = []
     if source == "checkpoint":
-        matched = match_checkpoints(checkpoints, model, variants, seeds, overrides, model_module)
+        matched = match_checkpoints(checkpoints, model, variants, seeds, overrides, model_module, skipped=skipped)
     out = Path(out)
     items: List[WorkItem] = []
     runs: List[Run] = []
@@ -313,7 +315,8 @@ def build_plan(model: str, vary: Dict[str, List[Any]], benchmarks: Sequence[str]
                        config=None if config is None else str(config), overrides=list(overrides),
                        model_module=None if model_module is None else str(model_module),
                        checkpoints=None if checkpoints is None else str(checkpoints),
-                       settings=dict(settings or {}), argv=list(argv), runs=runs)
+                       settings=dict(settings or {}), argv=list(argv), runs=runs,
+                       skipped=skipped)
 
 
 # ----------------------------------------------------------------- checkpoints
@@ -354,27 +357,34 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def checkpoint_candidates(directory: PathLike) -> List[Tuple[Path, Dict[str, Any]]]:
-    """Every ``*.ckpt``/``*.pt``/``*.pth`` under ``directory`` holding a DynVision config, with that config."""
-    from dynvision.training.model_io import CONFIG_KEY, read_checkpoint
+def checkpoint_candidates(directory: PathLike, skipped: Optional[List[str]] = None
+                          ) -> List[Tuple[Path, Dict[str, Any]]]:
+    """Every ``*.ckpt``/``*.pt``/``*.pth`` under ``directory`` holding a DynVision config, with that config,
+    read as plain data (:func:`dynvision.loading.read_checkpoint`); every other file is appended to
+    ``skipped`` as ``"<file>: <why>"`` (refused because it would run code, unreadable, not from
+    ``dynvision train``)."""
+    from dynvision.loading import CHECKPOINT_SUFFIXES, CONFIG_KEY, CheckpointRefused, read_checkpoint
 
     directory = Path(directory)
     if not directory.is_dir():
         raise PlanError(f"--checkpoints {directory}: no such folder")
     found = []
-    for path in sorted(p for suffix in ("*.ckpt", "*.pt", "*.pth") for p in directory.rglob(suffix)):
+    paths = sorted(p for p in directory.rglob("*") if p.is_file() and p.suffix.lower() in CHECKPOINT_SUFFIXES)
+    for path in paths:
         try:
             stored = read_checkpoint(path).get(CONFIG_KEY)
-        except Exception:  # not a torch file, or unreadable: not a candidate
-            continue
+        except (CheckpointRefused, OSError) as error:
+            stored = f"{error}".replace(f"{path}: ", "", 1)
         if isinstance(stored, dict):
             found.append((path, stored))
+        elif skipped is not None:
+            skipped.append(f"{path}: {stored or f'no {CONFIG_KEY} (not written by dynvision train)'}")
     return found
 
 
 def match_checkpoints(directory: PathLike, model: str, variants: Sequence[Variant], seeds: Sequence[int],
-                      overrides: Sequence[str] = (), model_module: Optional[PathLike] = None
-                      ) -> Dict[Tuple[str, int], Path]:
+                      overrides: Sequence[str] = (), model_module: Optional[PathLike] = None,
+                      skipped: Optional[List[str]] = None) -> Dict[Tuple[str, int], Path]:
     """One checkpoint per (variant, seed), found by the config stored inside each checkpoint.
 
     A checkpoint matches when its config's ``model.name`` is ``model``, every
@@ -384,16 +394,17 @@ def match_checkpoints(directory: PathLike, model: str, variants: Sequence[Varian
     training run (``best`` and ``last.ckpt``) count as one match: the best is
     taken. Matches in two different runs are an error (add ``--set KEY=VALUE``
     to tell them apart), so is a variant without a match (all are listed).
+    Files that are not readable ``dynvision train`` checkpoints go to ``skipped``.
     """
     from dynvision.config.overrides import parse_override
-    from dynvision.training.model_io import resolve_model_class
+    from dynvision.loading import resolve_model_class
     module = None if model_module is None else os.fspath(model_module)
     model_class = resolve_model_class(model, module)
     fixed: List[Tuple[str, Any]] = []
     for text in overrides:
         parts, value = parse_override(text)
         fixed.append((".".join(str(p) for p in parts), value))
-    candidates = [(p, c) for p, c in checkpoint_candidates(directory) if _lookup(c, "model.name")[1] == model]
+    candidates = [(p, c) for p, c in checkpoint_candidates(directory, skipped) if _lookup(c, "model.name")[1] == model]
 
     def matches(stored: Dict[str, Any], required: List[Tuple[str, Any]]) -> bool:
         for path, value in required:
@@ -431,6 +442,7 @@ def match_checkpoints(directory: PathLike, model: str, variants: Sequence[Varian
                          + "; ".join(ambiguous))
         lines.append("a checkpoint matches when the config stored in it has model.name, every --vary key, "
                      "every --set key and the seed equal to the variant's")
+        lines += [f"skipped {entry}" for entry in skipped or ()]
         raise PlanError("\n".join(lines))
     return matched
 
@@ -450,7 +462,7 @@ def _one_of_run(run: Path, paths: List[Path]) -> Optional[Path]:
 def select_checkpoint(run_dir: PathLike) -> Path:
     """The best checkpoint of a ``dynvision train`` run directory: the one non-``last``
     checkpoint (``save_top_k=1``), else the best path recorded in ``last.ckpt``, else ``last.ckpt``."""
-    from dynvision.training.model_io import read_checkpoint
+    from dynvision.loading import read_checkpoint
 
     folder = Path(run_dir) / "checkpoints"
     candidates = sorted(p for p in folder.glob("*.ckpt") if p.name != "last.ckpt" and not p.name.startswith("last-"))

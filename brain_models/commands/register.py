@@ -63,6 +63,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                              "needs at a version of your choice; the plugin carries the DynVision code itself")
     parser.add_argument("--bibtex", metavar="FILE", help="BibTeX entry of the model's paper")
     parser.add_argument("--model-module", metavar="FILE", help="Python file defining your own model class")
+    parser.add_argument("--trust-checkpoint", action="store_true",
+                        help="load a checkpoint holding more than tensors and plain data (runs any code in it: "
+                             "only for files you trust)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing OUT/models/<plugin>/")
     parser.set_defaults(run=run)
     return parser
@@ -108,6 +111,7 @@ def run(args: argparse.Namespace) -> int:
             t_presentation=args.t_presentation, latency=args.latency, requirements=args.requirements,
             bibtex=bibtex, model_module=args.model_module, overwrite=args.overwrite, make_zip=args.zip,
             omit_regions=args.omit_regions,
+            trust_checkpoint=args.trust_checkpoint,
         )
     except (IdentifierError, WeightsError, ConfigError, UnknownNameError, FileExistsError, FileNotFoundError,
             LookupError, ValueError, TypeError, OSError, BundleError, PluginError) as error:

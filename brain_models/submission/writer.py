@@ -164,6 +164,7 @@ def register(
     overwrite: bool = False,
     make_zip: bool = False,
     check_registry: bool = True,
+    trust_checkpoint: bool = False,
 ) -> RegisteredPlugin:
     """Write the Brain-Score plugin ``<out>/models/<plugin>/`` for the model in ``checkpoint``.
 
@@ -185,11 +186,9 @@ def register(
     :data:`UPLOAD_LIMIT_BYTES` is refused. Nothing is left behind when a step
     fails.
     """
-    from dynvision.training import CONFIG_KEY, MODEL_KEY, load_checkpoint
-    from dynvision.training.model_io import read_checkpoint
+    from dynvision.loading import CONFIG_KEY, MODEL_KEY, ModelSource, load_model, read_checkpoint
 
     from ..adapter import DynVisionBrainModel, weights_hash
-    from ..checkpoint import _normalization
 
     validate_identifier(identifier, check_registry=check_registry)
     plugin_name = validate_plugin_name(plugin_name or plugin_name_for(identifier), check_installed=check_registry)
@@ -205,7 +204,7 @@ def register(
     if plugin_dir.exists() and not overwrite:
         raise FileExistsError(f"{plugin_dir} already exists; pass --overwrite to replace it, or --out another folder")
 
-    stored = read_checkpoint(checkpoint)
+    stored = read_checkpoint(checkpoint, trust=trust_checkpoint)
     missing = [key for key in (MODEL_KEY, CONFIG_KEY) if key not in stored]
     if missing:
         raise SubmissionError(f"checkpoint {checkpoint} has no {' / '.join(repr(k) for k in missing)} entry: it was "
@@ -213,8 +212,9 @@ def register(
     record = dict(stored[MODEL_KEY])
     config = stored[CONFIG_KEY]
     _check_model_name(model, record, checkpoint)
-    trained = load_checkpoint(checkpoint, model_module=model_module)
-    default_mean, default_std = _normalization(config)
+    loaded = load_model(ModelSource(os.fspath(checkpoint), model_module=model_module, trust_checkpoint=trust_checkpoint))
+    trained = loaded.model
+    default_mean, default_std = loaded.mean, loaded.std
     brain_model = DynVisionBrainModel(
         trained, identifier=identifier, visual_degrees=visual_degrees,
         region_layer_map=load_region_layer_map(region_layer_map), t_presentation=t_presentation, latency=latency,
@@ -235,8 +235,11 @@ def register(
     if omitted:
         notes.append(f"left out on purpose: {', '.join(omitted)}; Brain-Score cannot score the model on benchmarks "
                      "recording from there")
-    module_file = record.get("module_file")
-    user_module = Path(model_module) if model_module else (Path(module_file) if module_file else None)
+    # a user's model file is carried only when given (--model-module), never the file a checkpoint names
+    user_module = Path(model_module) if model_module else None
+    if user_module is None and type(trained).__module__.startswith("dynvision_user_models."):
+        raise SubmissionError(f"{record.get('name')} comes from a model file of yours: pass --model-module FILE "
+                              "(the file that defines it) so that the plugin carries it")
     bundle = build_bundle(type(trained), user_module)
     class_module, class_name = bundle.model_class
     if class_module.startswith("user_models."):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
@@ -25,6 +24,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("model", nargs="?", metavar="MODEL", help="registered model name (untrained) instead of --checkpoint")
     parser.add_argument("--checkpoint", metavar="CKPT", help="checkpoint written by dynvision train")
     parser.add_argument("--model-module", metavar="FILE", help="Python file defining your own model(s)")
+    parser.add_argument("--weights", metavar="FILE", help="weights file (a state dict) for MODEL")
+    parser.add_argument("--trust-checkpoint", action="store_true",
+                        help="load a checkpoint/weights file holding more than tensors and plain data (runs any "
+                             "code in it: only for files you trust)")
     parser.add_argument("--config", metavar="FILE", help="YAML config for an untrained MODEL (default: packaged)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a key of the model's config, e.g. --set data.image_size=32 (repeatable)")
@@ -61,43 +64,19 @@ def parse_params(items: List[str]) -> Dict[str, Any]:
     return params
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def load_model(args: argparse.Namespace) -> Tuple[Any, Any, Dict[str, Any]]:
-    """(model, config or None, record for experiment.json)."""
-    from dynvision.config import config_hash
+    """(model, config or None, record for experiment.json), through the one loader."""
+    from dynvision.loading import ModelSource
+    from dynvision.loading import load_model as load_source
 
-    if args.checkpoint:
-        from dynvision.config import apply_overrides, validate
-        from dynvision.training import load_checkpoint
-
-        model = load_checkpoint(args.checkpoint, model_module=args.model_module)
-        config = getattr(model, "dynvision_config", None)
-        if config is not None and args.overrides:
-            data = config.to_dict()
-            config = validate(data, source=str(args.checkpoint), sources=apply_overrides(data, args.overrides))
-        record = {"checkpoint": str(Path(args.checkpoint).resolve()), "checkpoint_sha256": _sha256(Path(args.checkpoint))}
-    else:
-        import torch
-
-        from dynvision.config import resolve_config
-        from dynvision.training import build_model
-
-        config = resolve_config(args.config, args.model, args.overrides, args.model_module)
-        torch.manual_seed(args.seed)
-        model = build_model(config, args.model_module).eval()
-        record = {"checkpoint": None, "untrained_seed": args.seed}
-    if config is not None:
-        record.update(model_name=config.model.name, config_hash=config_hash(config))
-    else:
-        record.update(model_name=type(model).__name__, config_hash=None)
-    return model, config, record
+    loaded = load_source(ModelSource(
+        args.model or args.checkpoint, checkpoint=args.checkpoint, config=args.config, overrides=args.overrides,
+        model_module=args.model_module, weights=args.weights, trust_checkpoint=args.trust_checkpoint,
+        seed=None if args.checkpoint else args.seed))
+    record = {"model_name": loaded.name, "identifier": loaded.identifier, "config_hash": loaded.config_hash,
+              "weights_hash": loaded.weights_hash, "weights": loaded.weights.to_dict(),
+              "normalization": loaded.normalization.to_dict()}
+    return loaded.model, loaded.config, record
 
 
 def _list() -> int:
@@ -134,10 +113,6 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out or Path("experiments") / args.name)
     try:
         protocol = get_protocol(args.name, **parse_params(args.param))
-        if args.model_module:
-            from dynvision.models import load_model_module
-
-            load_model_module(args.model_module)
         model, config, record = load_model(args)
         device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
         model.to(device)

@@ -26,6 +26,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="Python file defining your own model(s) to import first")
     parser.add_argument("--resume", nargs="?", const="last", metavar="CKPT",
                         help="continue from CKPT, or from last.ckpt in the run directory when no path is given")
+    parser.add_argument("--allow-model-change", action="store_true",
+                        help="with --resume: continue the checkpoint's weights in a changed model section")
+    parser.add_argument("--trust-checkpoint", action="store_true",
+                        help="with --resume: load a checkpoint holding more than tensors and plain data (runs any "
+                             "code in it: only for files you trust)")
+    parser.add_argument("--weights", metavar="FILE",
+                        help="initial weights (a state dict) for a new run; same as --set model.weights=FILE")
     parser.add_argument("--out", metavar="DIR", help="run directory (default: <output_dir>/<model name>)")
     parser.add_argument("--overwrite", action="store_true",
                         help="start over in a run directory that already holds checkpoints")
@@ -41,6 +48,7 @@ def _fmt(value: Optional[float]) -> str:
 def run(args: argparse.Namespace) -> int:
     from dynvision.config import ConfigError, resolve_config
     from dynvision.data import DataError
+    from dynvision.loading import CheckpointRefused, ModelSourceError
     from dynvision.registry import UnknownNameError
 
     try:
@@ -48,13 +56,16 @@ def run(args: argparse.Namespace) -> int:
             from dynvision.models import load_model_module
 
             load_model_module(args.model_module)
-        config = resolve_config(args.config, args.model, args.overrides, args.model_module)
+        overrides = [*args.overrides, *([f"model.weights={args.weights}"] if args.weights else [])]
+        config = resolve_config(args.config, args.model, overrides, args.model_module)
         from dynvision.training import train
 
         quiet = {} if progress_enabled() else {"enable_progress_bar": False, "enable_model_summary": False}
         result = train(config, out=args.out, resume=args.resume, model_module=args.model_module,
-                       overwrite=args.overwrite, test=not args.no_test, trainer_kwargs=quiet)
-    except (ConfigError, DataError, UnknownNameError, FileExistsError, FileNotFoundError, LookupError) as error:
+                       overwrite=args.overwrite, test=not args.no_test, trainer_kwargs=quiet,
+                       allow_model_change=args.allow_model_change, trust_checkpoint=args.trust_checkpoint)
+    except (ConfigError, DataError, UnknownNameError, FileExistsError, FileNotFoundError, LookupError,
+            CheckpointRefused, ModelSourceError) as error:
         return report_error("train", error)
     from pytorch_lightning.utilities import rank_zero_only
 

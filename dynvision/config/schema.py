@@ -50,10 +50,12 @@ class Section(BaseModel):
 
 
 class ModelSection(Section):
-    """Which model to build: ``name`` from the model registry, ``args`` its kwargs."""
+    """Which model to build: ``name`` from the model registry, ``args`` its kwargs,
+    ``weights`` an optional weights file (state dict) loaded into it (``--weights``)."""
 
     name: str = Field(min_length=1)
     args: FreeDict = Field(default_factory=dict)
+    weights: Optional[str] = None
 
 
 class DataSection(Section):

@@ -31,7 +31,9 @@ class _Solver(nn.Module):
         if self.trainable_tau:
             self.tau = nn.Parameter(torch.tensor(float(tau)))
         else:
-            self.register_buffer("tau", torch.tensor(float(tau)), persistent=True)
+            # a fixed tau is configuration, not a weight: it stays out of the state dict, so loaded
+            # weights can never make the model run another tau than its (stored) config says
+            self.register_buffer("tau", torch.tensor(float(tau)), persistent=False)
         self._h_cache: Union[float, None] = None
 
     def step_ratio(self) -> Union[float, torch.Tensor]:
@@ -42,9 +44,11 @@ class _Solver(nn.Module):
             self._h_cache = self.dt / float(self.tau)
         return self._h_cache
 
-    def _load_from_state_dict(self, *args, **kwargs):
-        self._h_cache = None  # tau may change on load
-        super()._load_from_state_dict(*args, **kwargs)
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
+        self._h_cache = None  # a trained tau may change on load
+        if not self.trainable_tau:
+            state_dict.pop(prefix + "tau", None)  # checkpoints written before tau left the state dict
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def extra_repr(self) -> str:
         return f"dt={self.dt:g}, tau={float(self.tau):g}, trainable_tau={self.trainable_tau}"

@@ -26,17 +26,12 @@ def map_torchvision_keys(key: str, key_map: Mapping[str, str]) -> Optional[str]:
 
 
 def _read_state_dict(source: Union[str, os.PathLike, Mapping[str, torch.Tensor]]) -> Dict[str, torch.Tensor]:
+    from dynvision.loading import read_torch_file, state_dict_of
+
+    # a file is read as tensors and plain data only; "module." prefixes (nn.DataParallel) are dropped
     if isinstance(source, Mapping):
-        state = dict(source)
-    else:
-        path = os.fspath(source)
-        if not os.path.isfile(path):
-            raise FileNotFoundError(f"torchvision weights {path!r}: no such file")
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    if "state_dict" in state and isinstance(state["state_dict"], Mapping):
-        state = dict(state["state_dict"])
-    # checkpoints saved from nn.DataParallel prefix every key with "module."
-    return {k[len("module."):] if k.startswith("module.") else k: v for k, v in state.items()}
+        return state_dict_of(source, "the weights")
+    return state_dict_of(read_torch_file(source), source)
 
 
 def load_torchvision_weights(

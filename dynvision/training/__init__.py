@@ -1,26 +1,18 @@
-"""Training: ``train(config) -> TrainResult`` runs Lightning from a config;
-``load_checkpoint(path)`` rebuilds the trained model from the checkpoint alone.
+"""Training: ``train(config) -> TrainResult`` runs Lightning from a config.
+A checkpoint alone rebuilds the trained model (:func:`dynvision.loading.load_checkpoint`).
 
 >>> from dynvision.config import load_config            # doctest: +SKIP
 >>> result = train(load_config(None, ["trainer.max_epochs=1"]))
 >>> model = load_checkpoint(result.best_checkpoint)
 """
+from dynvision.loading import CONFIG_KEY, MODEL_KEY, build_model, checkpoint_config, load_checkpoint
+
 from .callbacks import RecordRunConfig, default_callbacks
-from .model_io import (
-    CONFIG_KEY,
-    MODEL_KEY,
-    build_model,
-    checkpoint_config,
-    load_checkpoint,
-    model_arguments,
-    resolve_model_class,
-    training_arguments,
-)
 from .run import (RECORD_NAME, RESUME_LAST, TrainResult, build_loggers, build_trainer, read_training_record,
                   run_directory, train)
 
 __all__ = [
     "CONFIG_KEY", "MODEL_KEY", "RECORD_NAME", "RESUME_LAST", "RecordRunConfig", "TrainResult", "build_loggers",
     "build_model", "build_trainer", "checkpoint_config", "default_callbacks", "load_checkpoint",
-    "model_arguments", "read_training_record", "resolve_model_class", "run_directory", "train", "training_arguments",
+    "read_training_record", "run_directory", "train",
 ]

@@ -8,7 +8,7 @@ import pytorch_lightning as pl
 from dynvision.config import Config
 from dynvision.config.builders import build_callbacks
 
-from .model_io import CONFIG_KEY, MODEL_KEY
+from dynvision.loading import CONFIG_KEY, MODEL_KEY
 
 
 class RecordRunConfig(pl.Callback):

@@ -17,9 +17,12 @@ from pytorch_lightning.utilities import rank_zero_only
 
 from dynvision.config import Config, ConfigError, load_config, save_config
 
+from dynvision.loading import (CONFIG_KEY, ModelSourceError, apply_weights, build_model, model_record,
+                               read_checkpoint, reconcile_config)
+
 from .acceleration import apply_model_options
 from .callbacks import RecordRunConfig, default_callbacks
-from .model_io import build_model, model_record, read_checkpoint, CONFIG_KEY
+from .checkpoint_io import SafeCheckpointIO
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -77,11 +80,13 @@ def build_loggers(run_dir: Path) -> List[Any]:
 
 
 def build_trainer(config: Config, run_dir: Path, extra_callbacks: Optional[List[pl.Callback]] = None,
-                  **overrides: Any) -> pl.Trainer:
+                  trust_checkpoint: bool = False, **overrides: Any) -> pl.Trainer:
     """The Lightning ``Trainer`` of a run: the config's trainer section, the
-    default callbacks, CSV (+TensorBoard) logging under ``run_dir``."""
+    default callbacks, CSV (+TensorBoard) logging under ``run_dir``, and
+    checkpoints read as plain data only (:class:`SafeCheckpointIO`)."""
     kwargs = config.trainer.to_trainer_kwargs()
     kwargs.update(overrides)
+    kwargs["plugins"] = [*kwargs.get("plugins", []), SafeCheckpointIO(trust=trust_checkpoint)]
     callbacks = default_callbacks(config, checkpoint_dir=str(run_dir / "checkpoints")) + list(extra_callbacks or [])
     if config.callbacks.checkpoint is None:
         kwargs.setdefault("enable_checkpointing", False)
@@ -105,16 +110,28 @@ def _resume_path(resume: Optional[PathLike], run_dir: Path, overwrite: bool) -> 
     return path
 
 
-def _check_resume_matches(path: Path, config: Config) -> None:
-    stored = read_checkpoint(path).get(CONFIG_KEY)
-    if stored is None:
-        return
-    for section in ("model", "data"):
-        if stored.get(section) != config.to_dict()[section]:
-            warnings.warn(
-                f"resuming from {path}, which was trained with a different `{section}` section; "
-                "the weights are loaded into the model of the current config"
-            )
+def _check_resume_matches(path: Path, config: Config, allow_model_change: bool, trust: bool) -> None:
+    """Read the checkpoint as plain data (refusing one that would run code) and compare its
+    config: a different ``model`` section is refused unless ``allow_model_change``."""
+    from dynvision.loading import checkpoint_config
+
+    stored = checkpoint_config(path, read_checkpoint(path, trust=trust)).to_dict()
+    current = config.to_dict()
+    if stored.get("model") != current["model"]:
+        before, after = stored.get("model") or {}, current["model"]
+        changed = sorted(k for k in set(before.get("args", {})) | set(after.get("args", {}))
+                         if before.get("args", {}).get(k) != after.get("args", {}).get(k))
+        changed = [f"model.args.{k}" for k in changed] + [f"model.{k}" for k in ("name", "weights")
+                                                          if before.get(k) != after.get(k)]
+        if not allow_model_change:
+            raise ModelSourceError(
+                f"cannot resume from {path}: it was trained with a different model section ({', '.join(changed)}); "
+                "resume with the config it was trained with, or pass --allow-model-change to continue its weights "
+                "in the changed model (the new config is then stored with it)")
+        warnings.warn(f"resuming {path} with a changed model section ({', '.join(changed)}): its weights continue "
+                      "in the model of the current config")
+    if stored.get("data") != current["data"]:
+        warnings.warn(f"resuming from {path}, which was trained with a different `data` section")
 
 
 def _check_accelerator(config: Config) -> None:
@@ -191,6 +208,8 @@ def train(
     overwrite: bool = False,
     test: bool = True,
     trainer_kwargs: Optional[Dict[str, Any]] = None,
+    allow_model_change: bool = False,
+    trust_checkpoint: bool = False,
 ) -> TrainResult:
     """Train the configured model and test the best checkpoint.
 
@@ -206,6 +225,13 @@ def train(
     - ``model_module``: a Python file with user models to import first; it is
       recorded in the checkpoints.
     - ``trainer_kwargs``: extra ``Trainer`` arguments (tests, benchmarks).
+    - ``allow_model_change``: resume a checkpoint whose ``model`` section differs from ``config``'s.
+    - ``trust_checkpoint``: read the resumed checkpoint with full unpickling (trusted legacy files only).
+
+    The model's declared input (normalisation, size) is written into the
+    config's data section before anything is saved (see
+    :func:`dynvision.loading.reconcile_config`); ``model.weights`` initialises
+    a fresh run (a resumed run continues its checkpoint's weights).
 
     When training and testing finished, ``training.json`` in the run directory records it (config
     hash, checkpoints, metrics; see :func:`read_training_record`); it is removed when a run starts.
@@ -215,12 +241,15 @@ def train(
     config = _as_config(config)
     run_dir = run_directory(config, out)
     resume_path = _resume_path(resume, run_dir, overwrite)
-    if resume_path is not None:
-        _check_resume_matches(resume_path, config)
     _check_accelerator(config)
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    # a bad model argument fails before anything is written
-    model = apply_model_options(build_model(config, model_module), config.trainer)
+    model = build_model(config, model_module)  # a bad model argument fails before anything is written
+    config = reconcile_config(config, model)
+    if resume_path is not None:
+        _check_resume_matches(resume_path, config, allow_model_change, trust_checkpoint)
+    elif config.model.weights is not None:
+        apply_weights(model, config.model.weights, trust=trust_checkpoint)
+    model = apply_model_options(model, config.trainer)
     config_path = run_dir / "config.yaml"
     if rank_zero_only.rank == 0:  # under DDP every process runs this function; one writes
         stale = run_dir / RECORD_NAME
@@ -231,7 +260,8 @@ def train(
 
     datamodule = DataModule(config.data)
     record = RecordRunConfig(config, model_record(model, model_module), checkpoint_dir=str(run_dir / "checkpoints"))
-    trainer = build_trainer(config, run_dir, extra_callbacks=[record], **(trainer_kwargs or {}))
+    trainer = build_trainer(config, run_dir, extra_callbacks=[record], trust_checkpoint=trust_checkpoint,
+                            **(trainer_kwargs or {}))
     _fit_or_raise(trainer, lambda: trainer.fit(model, datamodule=datamodule,
                                                ckpt_path=str(resume_path) if resume_path else None))
     metrics = _scalars(trainer.callback_metrics)

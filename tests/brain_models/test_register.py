@@ -201,19 +201,19 @@ def test_runtime_imports_nothing_outside_itself(registered):
 
 
 def test_commitment_is_data(registered, checkpoint):
-    from brain_models import load_model as load_checkpoint_model
+    from dynvision.loading import load_model
 
     commitment = read_commitment(registered.plugin_dir)
-    stored = torch.load(checkpoint, map_location="cpu", weights_only=False)
+    stored = torch.load(checkpoint, map_location="cpu", weights_only=True)
     assert commitment["identifier"] == IDENTIFIER and commitment["plugin"] == PLUGIN
     assert commitment["config"] == stored["dynvision_config"]
     assert commitment["model"]["name"] == "DyRCNNx2"
     assert commitment["time"]["dt_ms"] == 2.0 and commitment["time"]["n_timesteps"] == 4
     assert commitment["time"]["t_presentation_ms"] == 100.0 and commitment["time"]["latency_ms"] == 0.0
     assert commitment["visual_degrees"] == 8.0
-    _, info = load_checkpoint_model(checkpoint)  # the training data's normalization
-    assert commitment["input"]["mean"] == pytest.approx(info["mean"])
-    assert commitment["input"]["std"] == pytest.approx(info["std"])
+    normalization = load_model(checkpoint).normalization  # the training data's
+    assert commitment["input"]["mean"] == pytest.approx(normalization.mean)
+    assert commitment["input"]["std"] == pytest.approx(normalization.std)
     assert commitment["weights"]["sha1"] == sha1_of(registered.weights_file) == registered.weights_sha1
     assert commitment["source"]["checkpoint_sha1"] == sha1_of(checkpoint)
     with open(registered.plugin_dir / "region_layer_map" / f"{IDENTIFIER}.json") as handle:
@@ -449,7 +449,7 @@ def test_weights_from_a_url_with_sha1_check(checkpoint, tmp_path, monkeypatch, h
     shutil.copy(plugin.weights_file, folder / "tiny-weights.pt")
     brain_model = load_plugin(plugin.plugin_dir)
     assert cached.is_file() and sha1_of(cached) == plugin.weights_sha1
-    trained = torch.load(checkpoint, map_location="cpu", weights_only=False)["state_dict"]
+    trained = torch.load(checkpoint, map_location="cpu", weights_only=True)["state_dict"]
     for name, tensor in brain_model.model.state_dict().items():
         assert torch.equal(tensor, trained[name])
     (folder / "tiny-weights.pt").unlink()  # cached now: no download needed
@@ -617,6 +617,9 @@ def test_user_model_file_travels_with_the_plugin(tmp_path):
                                 "data.image_size=8", "data.channels=1"])
     result = train(config, out=tmp_path / "run", model_module=source, test=False)
     identifier = f"{IDENTIFIER}-user"
+    with pytest.raises(ValueError, match="--model-module"):  # the file the checkpoint names is never taken
+        register(result.last_checkpoint, identifier, out=tmp_path / "out", model="RegisterTestNet",
+                 omit_regions=["V2", "V4", "IT"])
     plugin = register(result.last_checkpoint, identifier, out=tmp_path / "out", model="RegisterTestNet",
                       model_module=source, omit_regions=["V2", "V4", "IT"])
     carried = (plugin.plugin_dir / RUNTIME_PACKAGE / "user_models" / "my_models.py").read_text()

@@ -118,7 +118,7 @@ def test_cli_reports_bad_flags(capsys):
 
 # ----------------------------------------------------------------- checkpoints
 def _fake_checkpoint(path, recurrence_type=None, seed=0, model="DyRCNNx2", tau=8.0):
-    from dynvision.training.model_io import CONFIG_KEY
+    from dynvision.loading import CONFIG_KEY
 
     args = {"tau": tau}
     if recurrence_type is not None:

@@ -68,7 +68,7 @@ def test_nan_in_a_file_names_file_and_line(tmp_path):
 
 
 def test_model_argument_errors_name_the_override():
-    from dynvision.training.model_io import build_model
+    from dynvision.loading import build_model
 
     config = load_config(None, ["model.args.tau=-1"])  # valid YAML, refused by the model constructor
     with pytest.raises(ConfigError) as info:
@@ -79,7 +79,7 @@ def test_model_argument_errors_name_the_override():
 
 
 def test_a_delay_that_is_not_whole_steps_names_the_override():
-    from dynvision.training.model_io import build_model
+    from dynvision.loading import build_model
 
     config = load_config(None, ["model.args.t_feedforward=3"])  # dt is 4 ms in the default config
     with pytest.raises(ConfigError, match=r"^--set model.args.t_feedforward=3: model.args.t_feedforward: .*whole number"):

@@ -27,7 +27,7 @@ def test_set_override_is_applied(tmp_path, capsys):
     assert rc == 0, out
     config = load_config(tmp_path / "config.yaml")
     assert config.model.args["tau"] == 5 and config.optimizer.args["lr"] == 0.004
-    checkpoint = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    checkpoint = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     assert checkpoint["hyper_parameters"]["tau"] == 5
     assert checkpoint["hyper_parameters"]["optimizer_args"] == {"lr": 0.004}
     assert f"outputs:         {tmp_path}" in out
@@ -35,9 +35,9 @@ def test_set_override_is_applied(tmp_path, capsys):
     # a second run in the same directory must be asked for
     assert main(["train", "DyRCNNx2", *_sets(TINY), "--out", str(tmp_path)]) == 2
     assert "--resume" in capsys.readouterr().err
-    assert main(["train", "DyRCNNx2", *_sets(TINY), "--set", "trainer.max_epochs=2", "--out", str(tmp_path),
-                 "--resume"]) == 0, capsys.readouterr().err
-    checkpoint = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    assert main(["train", "DyRCNNx2", *_sets(TINY), "--set", "model.args.tau=5", "--set", "trainer.max_epochs=2",
+                 "--out", str(tmp_path), "--resume"]) == 0, capsys.readouterr().err
+    checkpoint = torch.load(tmp_path / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     assert checkpoint["global_step"] == 6  # 3 batches per epoch, 2 epochs
 
 
@@ -75,7 +75,7 @@ def test_model_module_trains_a_batch(tmp_path, capsys):
                "--set", "model.args={input_dims: [3, 1, 8, 8]}", "--set", "trainer.limit_train_batches=1",
                "--out", str(tmp_path / "run")])
     assert rc == 0, capsys.readouterr()
-    checkpoint = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=False)
+    checkpoint = torch.load(tmp_path / "run" / "checkpoints" / "last.ckpt", map_location="cpu", weights_only=True)
     assert checkpoint["global_step"] == 1
     assert checkpoint["dynvision_model"]["name"] == "SimpleUserModel"
 

@@ -31,7 +31,7 @@ def test_configure_callbacks_example(tmp_path):
     # the model's ModelCheckpoint replaced the default one and saved into the run's folder
     assert result.best_checkpoint.parent == tmp_path / "run" / "checkpoints"
     assert re.fullmatch(r"epoch=\d-val_acc=\d\.\d{3}\.ckpt", result.best_checkpoint.name)
-    checkpoint = torch.load(result.best_checkpoint, map_location="cpu", weights_only=False)
+    checkpoint = torch.load(result.best_checkpoint, map_location="cpu", weights_only=True)
     assert checkpoint["dynvision_config"] == config.to_dict()
     assert any("ModelCheckpoint" in key and "val_acc" in key for key in checkpoint["callbacks"])
     tables = sorted((result.log_dir / "tables").glob("val_accuracy_over_time_step*.csv"))

@@ -21,7 +21,7 @@ from .conftest import tiny_config
 
 
 def _load(path):
-    return torch.load(path, map_location="cpu", weights_only=False)
+    return torch.load(path, map_location="cpu", weights_only=True)
 
 
 # ------------------------------------------------------------------ outputs
@@ -229,14 +229,18 @@ def test_user_model_module_and_configure_callbacks(tmp_path):
     assert checkpoint["global_step"] == 1
     assert checkpoint[CONFIG_KEY] == config.to_dict()
     assert checkpoint[MODEL_KEY]["module_file"] == str(path.resolve())
-    # a fresh process rebuilds it from the checkpoint alone (the file path is recorded)
+    # a fresh process rebuilds it from the checkpoint and the model file given again: the file
+    # recorded in the checkpoint is information only, never imported because the checkpoint names it
     script = (
-        "from dynvision.training import load_checkpoint\n"
-        f"m = load_checkpoint({str(result.best_checkpoint)!r})\n"
+        "from dynvision.loading import load_checkpoint\n"
+        f"m = load_checkpoint({str(result.best_checkpoint)!r}, model_module={str(path)!r})\n"
         "print(type(m).__name__, m.units)\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.split()[-2:] == ["TinyUserNet", "2"]
+    alone = subprocess.run([sys.executable, "-c", script.replace(f", model_module={str(path)!r}", "")],
+                           capture_output=True, text=True)
+    assert alone.returncode != 0 and "--model-module" in alone.stderr and "TinyUserNet" in alone.stderr
 
 
 def test_param_group_matching_nothing_is_an_error():
