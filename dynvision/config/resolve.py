@@ -23,7 +23,7 @@ def resolve_config(config_file: Optional[str], model: Optional[str], overrides: 
     data: Dict[str, Any] = base.to_dict()
     if model and model != base.model.name:
         # the model library imports torch: only needed when the model changes
-        from dynvision.training.model_io import accepted_arguments, resolve_model_class
+        from dynvision.loading import accepted_arguments, resolve_model_class
 
         accepted, open_ended = accepted_arguments(resolve_model_class(model, model_module))
         if not open_ended:

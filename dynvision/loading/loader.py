@@ -307,7 +307,7 @@ def _from_module(source: ModelSource) -> LoadedModel:
 def _from_config(source: ModelSource) -> LoadedModel:
     import torch
 
-    from dynvision.commands.train import resolve_config  # moved to dynvision.config by the CLI split
+    from dynvision.config import resolve_config
 
     from .build import build_model
 
