@@ -95,7 +95,7 @@ def test_a_cross_check_broken_by_an_override_names_it():
 
 
 def test_an_unknown_name_in_model_args_names_the_override():
-    from dynvision.training.model_io import build_model
+    from dynvision.loading import build_model
 
     with pytest.raises(ConfigError, match=r"^--set model.args.recurrence_type=fulll: model.args.recurrence_type: "
                                           r"unknown recurrence type 'fulll'"):
