@@ -112,7 +112,7 @@ def test_a_yaml_syntax_error_names_file_line_and_column(tmp_path):
 
 
 def test_two_bad_arguments_in_a_file_name_the_line_of_the_one_at_fault(tmp_path):
-    from dynvision.training.model_io import build_model
+    from dynvision.loading import build_model
 
     path = tmp_path / "run.yaml"
     path.write_text("model:\n  name: DyRCNNx4\n  args:\n    input_dims: [6, 3, 16, 16]\n    dt: 4.0\n    tau: -3\n"
