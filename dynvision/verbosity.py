@@ -5,9 +5,10 @@ packages (``dynvision``, ``brain_models``, ``benchmarks``) print their
 messages to stderr at that level (``-v`` adds their debug messages, e.g. the
 feature reduction of each recorded layer). Commands report progress with
 :func:`info` (hidden by ``-q``) and show progress bars only when
-:func:`progress_enabled`. Results and errors are
-printed at every level. An error is one line (:func:`report_error`) unless
-``--debug`` or ``-v`` asked for its traceback.
+:func:`progress_enabled`. Results and errors are printed at every level.
+Records still propagate to the root logger (the command line adds no handler
+there; pytest's ``caplog`` does). An error is one line (:func:`report_error`)
+unless ``--debug`` or ``-v`` asked for its traceback.
 """
 from __future__ import annotations
 
@@ -16,9 +17,12 @@ import sys
 
 QUIET, NORMAL, VERBOSE = logging.WARNING, logging.INFO, logging.DEBUG
 
-#: our packages' loggers, and the third-party ones that announce things at INFO
-PACKAGES = ("dynvision", "brain_models", "benchmarks")  # also: whose exceptions are written for users
-CHATTY = ("pytorch_lightning", "lightning", "lightning.pytorch", "lightning_fabric")
+#: our packages: their loggers print at the chosen level; their exceptions are written for users
+PACKAGES = ("dynvision", "brain_models", "benchmarks")
+#: where Lightning's ``rank_zero_info`` ("GPU available: ...") writes; the level goes on these
+#: because Lightning resets its package loggers to INFO when it is imported
+CHATTY = ("pytorch_lightning.utilities.rank_zero", "lightning_fabric.utilities.rank_zero",
+          "lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero")
 
 _logger = logging.getLogger("dynvision")
 
@@ -34,6 +38,8 @@ class _StderrHandler(logging.StreamHandler):
     @stream.setter
     def stream(self, value) -> None:
         pass
+
+
 _tracebacks = [False]
 
 
@@ -48,9 +54,8 @@ def set_verbosity(level: int, tracebacks: bool = False) -> None:
             handler = _StderrHandler()
             handler.setFormatter(logging.Formatter("%(message)s"))
             logger.addHandler(handler)
-        logger.propagate = False
     for name in CHATTY:  # Lightning's "GPU available: ..." lines are INFO; -q hides them
-        logging.getLogger(name).setLevel(logging.WARNING if level >= QUIET else logging.INFO)
+        logging.getLogger(name).setLevel(logging.WARNING if level >= QUIET else logging.NOTSET)
 
 
 def verbosity() -> int:

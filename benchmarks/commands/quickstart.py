@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
-from dynvision.verbosity import report_error
+from dynvision.verbosity import info, progress_enabled, report_error
 
 #: always scored (offline, generated on first use)
 OFFLINE_BENCHMARKS = ("synthetic",)
@@ -40,7 +40,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
 
 
 def _say(message: str) -> None:
-    print(f"\n==> {message}", flush=True)
+    info(f"\n==> {message}")
 
 
 def _trained_checkpoint(run_dir: Path, config) -> Optional[Path]:
@@ -71,7 +71,7 @@ def _benchmarks(data_dir: Optional[str]) -> List[str]:
         if available:
             names.append(name)
         else:
-            print(f"    skipping {name}: {reason}")
+            info(f"    skipping {name}: {reason}")
     return names
 
 
@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
              f"{config.model.args.get('input_dims', ['?'])[0]} steps)")
         from dynvision.training import train
 
-        result = train(config, out=run_dir, overwrite=True)
+        quiet = {} if progress_enabled() else {"enable_progress_bar": False, "enable_model_summary": False}
+        result = train(config, out=run_dir, overwrite=True, trainer_kwargs=quiet)
         checkpoint = result.best_checkpoint or result.last_checkpoint
         if result.test_accuracy is not None:
             print(f"    held-out test accuracy: {100 * result.test_accuracy:.1f}%")
@@ -103,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     _say("2/3 scoring on the offline benchmarks")
     from benchmarks.errors import DataNotAvailableError
     from benchmarks.model_source import ModelSpec
-    from benchmarks.runner import score_model
+    from benchmarks.runner import ScoreOptions, score_model
     from benchmarks.report import write_report
 
     from .score import format_table
@@ -111,8 +112,8 @@ def run(args: argparse.Namespace) -> int:
     names = _benchmarks(args.data_dir)
     results_dir = out / "results"
     try:
-        results = score_model(ModelSpec(str(checkpoint)), names, results_dir,
-                              data_dir=args.data_dir, offline=True)
+        results = score_model(ModelSpec(str(checkpoint)), names, results_dir, data_dir=args.data_dir,
+                              offline=True, options=ScoreOptions(progress=progress_enabled()), log=info)
     except DataNotAvailableError as error:
         return report_error("quickstart", error)
 

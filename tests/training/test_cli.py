@@ -99,3 +99,11 @@ def test_acceptance_default_run_learns_digits(tmp_path, capsys):
     accuracy = float(re.search(r"test accuracy:\s+([\d.]+)%", out).group(1))
     print(out)
     assert accuracy >= 90.0, out
+
+
+def test_quiet_prints_results_only(tmp_path, capfd):
+    assert main(["-q", "train", "DyRCNNx2", *_sets(TINY), "--out", str(tmp_path)]) == 0
+    out, err = capfd.readouterr()
+    assert f"outputs:         {tmp_path}" in out  # results are printed at every level
+    assert "GPU available" not in out + err  # Lightning's INFO lines
+    assert "Epoch" not in err and "| Name" not in out  # no progress bar, no model summary
