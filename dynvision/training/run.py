@@ -240,10 +240,10 @@ def train(
     """
     config = _as_config(config)
     run_dir = run_directory(config, out)
-    resume_path = _resume_path(resume, run_dir, overwrite)
     _check_accelerator(config)
     pl.seed_everything(config.seed, workers=True, verbose=False)
-    model = build_model(config, model_module)  # a bad model argument fails before anything is written
+    model = build_model(config, model_module)  # a bad model argument fails before anything is touched
+    resume_path = _resume_path(resume, run_dir, overwrite)  # --overwrite deletes: only a config that builds
     config = reconcile_config(config, model)
     if resume_path is not None:
         _check_resume_matches(resume_path, config, allow_model_change, trust_checkpoint)

@@ -94,3 +94,11 @@ def test_a_registered_plugin_refuses_an_unavailable_device(monkeypatch):
         _device()
     monkeypatch.setenv(DEVICE_ENV, "cpu")
     assert _device() == "cpu"
+
+
+def test_a_bad_config_with_overwrite_leaves_the_old_run_alone(tmp_path, capsys):
+    checkpoints = tmp_path / "run" / "checkpoints"
+    checkpoints.mkdir(parents=True)
+    (checkpoints / "last.ckpt").write_bytes(b"an earlier run")
+    assert main(["train", "--set", "model.args.tau=-1", "--out", str(tmp_path / "run"), "--overwrite"]) == 2
+    assert (checkpoints / "last.ckpt").read_bytes() == b"an earlier run"
