@@ -144,11 +144,14 @@ class LoadedModel:
 
 # ----------------------------------------------------------------- identity
 def weights_hash(model: Any, length: int = 12) -> str:
-    """sha256 over the model's parameters and buffers (names, shapes, bytes)."""
+    """sha256 over the model's parameters and buffers (names, shapes, bytes), non-persistent
+    buffers (a fixed ``tau``) included: a module scored without a config is still told apart."""
     import torch
 
+    tensors = dict(model.state_dict())
+    tensors.update({name: buffer for name, buffer in model.named_buffers() if name not in tensors})
     digest = hashlib.sha256()
-    for name, tensor in sorted(model.state_dict().items()):
+    for name, tensor in sorted(tensors.items()):
         digest.update(name.encode())
         t = tensor.detach().cpu().contiguous()
         digest.update(str(tuple(t.shape)).encode() + str(t.dtype).encode())

@@ -116,3 +116,18 @@ def test_one_resolver_for_names_and_user_files(tmp_path):
         assert resolve_model_class("ResolverUserNet", module).__name__ == "ResolverUserNet"
     finally:
         unregister_model("ResolverUserNet")
+
+
+def test_the_weights_hash_tells_a_fixed_tau_apart():
+    """A module scored without a config is identified by its weights hash alone: a fixed tau (a
+    non-persistent buffer, not in the state dict) still changes it."""
+    from dynvision.loading import weights_hash
+
+    torch.manual_seed(0)
+    slow = DyRCNNx2(input_dims=(4, 1, 8, 8), channels=[4, 4], dt=2, tau=8, t_feedforward=2, t_recurrence=2,
+                    t_skip=2, t_feedback=2)
+    torch.manual_seed(0)
+    fast = DyRCNNx2(input_dims=(4, 1, 8, 8), channels=[4, 4], dt=2, tau=4, t_feedforward=2, t_recurrence=2,
+                    t_skip=2, t_feedback=2)
+    assert slow.state_dict().keys() == fast.state_dict().keys()
+    assert weights_hash(slow) != weights_hash(fast)
