@@ -4,6 +4,7 @@ identified by its SHA-1, fetched from a URL with that SHA-1 checked before
 the file is used."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -12,8 +13,6 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
-
-from dynvision.fileio import sha1_of
 
 PathLike = Union[str, "os.PathLike[str]"]
 
