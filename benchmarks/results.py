@@ -84,6 +84,10 @@ class Result:
     trained: Optional[bool] = None
     weights_source: Dict[str, Any] = field(default_factory=dict)  # {kind, path, sha1, seed}: where the weights came from
     normalization: Dict[str, Any] = field(default_factory=dict)  # {mean, std, source}: how images were normalised
+    # model time (ms) the model was trained over, and the latest model time this score ran it to;
+    # scored > trained: a note says so (the responses after the trained horizon were never trained)
+    trained_horizon_ms: Optional[float] = None
+    scored_horizon_ms: Optional[float] = None
     settings: Dict[str, Any] = field(default_factory=dict)  # adapter settings used for scoring
     settings_hash: Optional[str] = None
     versions: Dict[str, str] = field(default_factory=dict)

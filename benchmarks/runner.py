@@ -250,6 +250,7 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
             notes.append(f"{benchmark.identifier}: {ceiling.attrs['note']}")
         if summary["per_bin"]:
             notes.append(f"score, raw and ceiling are means over {len(summary['per_bin'])} time bins")
+        notes.extend(brain_model.horizon_notes)  # scored beyond the trained horizon (the adapter warned)
         result = Result(
             benchmark=str(benchmark.identifier), score=summary["score"], raw=summary["raw"],
             ceiling=summary["ceiling"], error=summary["error"],
@@ -258,6 +259,7 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
             layers=list(brain_model.recorded_layers),
             time_bins=[[float(s), float(e)] for s, e in brain_model.recorded_bins],
             per_bin=summary["per_bin"], per_layer=per_layer,
+            trained_horizon_ms=brain_model.trained_horizon_ms, scored_horizon_ms=brain_model.scored_horizon_ms,
             date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             timings={"extraction": round(outcome.extraction, 3), "ceiling": round(outcome.ceiling, 3),
                      "metric": round(max(outcome.total - outcome.extraction, 0.0), 3),

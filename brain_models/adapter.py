@@ -5,6 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 import json
 import logging
+import warnings
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -61,9 +62,11 @@ class DynVisionBrainModel(BrainModel):
     :param reduction, max_features, seed: feature reduction per layer (see :mod:`brain_models.features`).
     :param behavioral_readout_layer: layer for ``probabilities``/``odd_one_out`` (default: the IT
         layer, else the last layer).
-    :param readout_time: ms after onset at which behaviour is read out (default: the model's
-        training horizon ``n_timesteps * dt``); ``readout_window`` ms before it are averaged (default ``dt``:
-        the single step ending at ``readout_time``).
+    :param readout_time: ms of model time after onset at which behaviour is read out (default: the
+        end of the model's trained loss window, ``model.loss_window_ms``, else its horizon
+        ``n_timesteps * dt``); never earlier than input needs to reach the readout layer (an error names
+        both times); ``readout_window`` ms before it are averaged (default ``dt``: the single step ending
+        at ``readout_time``).
     :param region_benchmarks: ``{region: benchmark}`` used to choose a layer for a region that has none
         (see :func:`brain_models.select_layer`); the choice is stored under ``$DYNVISION_HOME``.
     :param max_segment_steps: most steps run per model call (bounds activation memory per batch).
@@ -130,8 +133,13 @@ class DynVisionBrainModel(BrainModel):
             **load_stored_region_layer_map(self._identifier), **declared, **dict(region_layer_map or {})}
         self.region_benchmarks = dict(region_benchmarks or {})
         self.behavioral_readout_layer = behavioral_readout_layer
-        horizon = int(model.input_dims[0]) * self.dt
-        self.readout_time = float(readout_time) if readout_time is not None else horizon
+        #: the time the model was trained over; recordings beyond it are flagged (:attr:`horizon_notes`)
+        self.trained_horizon_ms = float(getattr(model, "trained_horizon_ms", int(model.input_dims[0]) * self.dt))
+        self.scored_horizon_ms: Optional[float] = None
+        self.horizon_notes: List[str] = []
+        window = getattr(model, "loss_window_ms", None)
+        default_readout = float(window[1]) if window is not None else self.trained_horizon_ms
+        self.readout_time = float(readout_time) if readout_time is not None else default_readout
         self.readout_window = float(readout_window) if readout_window is not None else self.dt
         self._reducers: Dict[str, LayerReducer] = {}
         self._recording: Optional[Tuple[List[Tuple[str, str]], TimePlan]] = None
@@ -175,6 +183,7 @@ class DynVisionBrainModel(BrainModel):
         layers = self.layers_for(recording_target)
         plan = plan_time(DEFAULT_TIME_BINS if time_bins is None else time_bins, self.dt, self.t_presentation,
                          self.latency)
+        self._check_horizon(plan)
         self._reducers_for(layers)
         self._recording = ([(layer, recording_target) for layer in layers], plan)
         self._task = None
@@ -274,10 +283,40 @@ class DynVisionBrainModel(BrainModel):
         if time_bins is None:
             time_bins = [self.readout_bin()]
         plan = plan_time(time_bins, self.dt, self.t_presentation, self.latency)
+        self._check_horizon(plan)
         layers = [CLASSIFIER if layer == LOGITS else layer for layer in layers]
         return self.record(stimuli, [(layer, region) for layer in layers], plan)
 
+    def _check_horizon(self, plan: TimePlan) -> None:
+        """Warn (once per horizon) and keep a note when a recording runs the model
+        past the time it was trained over."""
+        scored = plan.n_steps * self.dt
+        self.scored_horizon_ms = max(scored, self.scored_horizon_ms or 0.0)
+        if scored <= self.trained_horizon_ms + 1e-9:
+            return
+        note = (f"{self.identifier}: scored up to {scored:g} ms of model time, beyond its trained horizon of "
+                f"{self.trained_horizon_ms:g} ms (responses after {self.trained_horizon_ms:g} ms were never trained)")
+        if note not in self.horizon_notes:
+            self.horizon_notes.append(note)
+            warnings.warn(note, RuntimeWarning, stacklevel=3)
+
     # ------------------------------------------------------------- behaviour
+    def input_arrival_time(self, layer: str) -> Optional[float]:
+        """ms (model time) when input first reaches ``layer``, from the model's delays
+        (None when the model cannot say: a per-step ``forward`` or a hooked submodule)."""
+        arrival = getattr(self.model, "input_arrival_time", None)
+        if arrival is None or layer not in self.available_layers():
+            return None
+        return arrival(layer)
+
+    def check_readout_time(self, layer: str) -> None:
+        """A one-line error when :attr:`readout_time` is earlier than input reaches ``layer``."""
+        arrival = self.input_arrival_time(layer)
+        if arrival is not None and self.readout_time < arrival - 1e-9:
+            raise ValueError(
+                f"{self.identifier}: readout_time={self.readout_time:g} ms is earlier than {arrival:g} ms, when input "
+                f"first reaches the readout layer {layer!r} (from the model's delays); read out at {arrival:g} ms or later")
+
     def readout_bin(self) -> Tuple[float, float]:
         """The recorded-time bin behaviour is read out in."""
         end = self.readout_time + self.latency
@@ -306,6 +345,7 @@ class DynVisionBrainModel(BrainModel):
         if task == BrainModel.Task.passive:
             self._behavior, self._task = None, task
             return
+        self.check_readout_time(CLASSIFIER if task == BrainModel.Task.label else self.readout_layer())
         if task == BrainModel.Task.label:
             choice_labels = kwargs.pop("choice_labels", fitting_stimuli)
             executor = behavior.LabelReadout(self, choice_labels, **kwargs)

@@ -2,9 +2,11 @@
 
 Brain-Score asks for responses in time bins ``(start, end)`` in ms after
 stimulus onset. A DynVision model runs in steps of ``dt`` ms; step ``k`` ends
-at ``(k + 1) * dt`` (:func:`dynvision.model_components.timing.step_end_times`,
-the single source of truth). A bin is the mean of the steps whose end time
-lies in ``(start - latency, end - latency]`` of model time.
+at ``(k + 1) * dt`` (:func:`dynvision.timing.step_end_times`, the single
+source of truth). A bin is the mean of the steps whose end time lies in
+``(start - latency, end - latency]`` of model time; every bin edge is a whole
+number of steps (:func:`dynvision.timing.ms_to_steps`), so a bin holds
+exactly the time it names.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from dynvision.model_components.timing import step_end_times, steps_for_duration
+from dynvision.timing import TimeStepError, ms_to_steps, step_end_times
 
 TimeBin = Tuple[float, float]
 
@@ -124,6 +126,25 @@ class TimePlan:
         return segments
 
 
+def _bin_steps(bin_ms: TimeBin, model_bin: TimeBin, dt: float, latency: float,
+               edges: Sequence[float]) -> Tuple[int, int]:
+    """``(first, stop)``: the steps ``first <= k < stop`` that end inside one bin
+    (in model time, from stimulus onset); each edge must be a whole number of steps."""
+    start, end = model_bin
+    shifted = f" (model time ({start:g}, {end:g}) after latency={latency:g} ms)" if latency else ""
+    where = f"time bin ({bin_ms[0]:g}, {bin_ms[1]:g}) ms{shifted}"
+    if end <= 0:
+        raise ValueError(f"{where} ends before the stimulus reaches the model; the model runs from stimulus "
+                         "onset: request later bins or reduce the latency")
+    try:
+        # the model is at rest before onset: a bin reaching back before 0 holds the steps after it
+        return (ms_to_steps(max(start, 0.0), dt, "start", where), ms_to_steps(end, dt, "end", where))
+    except TimeStepError as error:
+        good = suggest_dt(edges)
+        hint = f"; dt={good:g} ms (or any dt that divides it) puts whole steps in every bin" if good else ""
+        raise TimeStepError(f"{error}{hint}") from None
+
+
 def plan_time(
     time_bins: Any,
     dt: float,
@@ -134,43 +155,26 @@ def plan_time(
 
     ``latency`` (ms) delays the model against the recording: recorded time
     ``t`` is model time ``t - latency``. ``t_presentation=None`` shows the image
-    throughout. A bin that no step ends in is an error naming a ``dt`` that works.
+    throughout. Every bin edge (in model time) and ``t_presentation`` must be a
+    whole number of ``dt`` steps (:func:`dynvision.timing.ms_to_steps`); else a
+    one-line error names the value, the nearest valid ones and a ``dt`` that works.
     """
     bins = normalize_time_bins(time_bins)
     dt, latency = float(dt), float(latency)
     model_bins = [(start - latency, end - latency) for start, end in bins]
-    last_end = max(end for _, end in model_bins)
-    if last_end <= 0:
+    if max(end for _, end in model_bins) <= 0:
         raise ValueError(
             f"time bins {bins} all end before the model sees the stimulus (latency={latency:g} ms); "
             "request later bins or a smaller latency"
         )
-    n_steps = max(1, steps_for_duration(last_end, dt))
-    ends = step_end_times(n_steps, dt)
+    edges = [e for b in model_bins for e in b]
+    spans = [_bin_steps(b, m, dt, latency, edges) for b, m in zip(bins, model_bins)]
+    n_steps = max(stop for _, stop in spans)
     weights = np.zeros((len(bins), n_steps))
-    for i, (start, end) in enumerate(model_bins):
-        inside = (ends > start + _EDGE_TOLERANCE) & (ends <= end + _EDGE_TOLERANCE)
-        if not inside.any():
-            edges = [e for b in model_bins for e in b]
-            good = suggest_dt(edges)
-            hint = (f"dt={good:g} ms (or any dt that divides it) puts whole steps in every bin"
-                    if good is not None else "use a smaller dt")
-            shifted = f" (model time ({start:g}, {end:g}] after latency={latency:g} ms)" if latency else ""
-            if end <= 0:
-                raise ValueError(
-                    f"time bin ({bins[i][0]:g}, {bins[i][1]:g}) ms ends before the stimulus reaches the model"
-                    f"{shifted}; the model runs from stimulus onset: request later bins or reduce the latency"
-                )
-            raise ValueError(
-                f"time bin ({bins[i][0]:g}, {bins[i][1]:g}) ms{shifted}: no step of dt={dt:g} ms ends inside it "
-                f"(steps end at multiples of {dt:g} ms); {hint}"
-            )
-        weights[i, inside] = 1.0 / inside.sum()
+    for i, (first, stop) in enumerate(spans):
+        weights[i, first:stop] = 1.0 / (stop - first)
     if t_presentation is None:
         n_on = n_steps
     else:
-        if float(t_presentation) <= 0:
-            raise ValueError(f"t_presentation={t_presentation}: must be > 0 ms (or None: shown throughout)")
-        # the image is shown during the steps that end by t_presentation (as the core does)
-        n_on = min(n_steps, int(round(float(t_presentation) / dt)))
+        n_on = min(n_steps, ms_to_steps(t_presentation, dt, "t_presentation", "recording", minimum_steps=1))
     return TimePlan(tuple(bins), dt, latency, n_steps, n_on, weights)

@@ -213,8 +213,8 @@ def test_hash_is_stable_and_sensitive():
     assert config_hash(a) == config_hash(b) == a.hash()
     assert len(config_hash(a)) == 12
     assert config_hash(load_config(None, ["seed=1"])) != config_hash(a)
-    # integral floats and ints hash alike: tau 8 == tau 8.0
-    assert config_hash(load_config(None, ["model.args.tau=8"])) == config_hash(a)
+    # integral floats and ints hash alike: tau 20 == tau 20.0
+    assert config_hash(load_config(None, ["model.args.tau=20"])) == config_hash(a)
     # a section subset ignores the rest
     assert config_hash(load_config(None, ["seed=1"]), sections=["model"]) == config_hash(a, sections=["model"])
 
@@ -275,3 +275,26 @@ def test_callbacks_from_config():
     bad = load_config(None, ["callbacks.extra=[{class_path: lightning.pytorch.callbacks.Nope}]"])
     with pytest.raises(ConfigError, match=r"callbacks.extra\[0\].class_path"):
         build_callbacks(bad.callbacks)
+
+
+def test_packaged_default_trains_over_the_offline_benchmarks_windows():
+    """The default trains with the schedule the offline benchmarks are scored with
+    (image for 100 ms, then blank) over a horizon that covers their time bins."""
+    from benchmarks.cowley2023.data import TIME_BIN
+    from benchmarks.runner import ScoreOptions
+    from benchmarks.synthetic.data import SyntheticConfig
+    from brain_models.time_bins import plan_time
+    from dynvision.training import build_model
+
+    config = load_config(None)
+    model = build_model(config)
+    synthetic = SyntheticConfig()
+    assert model.trained_horizon_ms == 200.0
+    assert model.t_presentation == synthetic.t_presentation == ScoreOptions().t_presentation == 100.0
+    for bins in (synthetic.time_bins, [TIME_BIN]):
+        plan = plan_time(bins, model.dt, ScoreOptions().t_presentation)  # every edge is whole steps
+        assert plan.n_steps * model.dt <= model.trained_horizon_ms
+    # the loss starts with the first step in which input reaches the readout (40 ms, through
+    # the skips V1->V4->IT) and runs to the end of the horizon
+    assert model.loss_window_ms == (30.0, 200.0)
+    assert model.input_arrival_time("classifier") == model.loss_window_ms[0] + model.dt == 40.0

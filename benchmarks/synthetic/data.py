@@ -30,6 +30,8 @@ from typing import Any, Dict, List, Optional, Tuple
 import numpy as np
 import pandas as pd
 
+from dynvision.timing import ms_to_steps
+
 from ..paths import cache_dir
 from .parameters import IMAGE_MEAN, IMAGE_STD, TRUE_PARAMETERS
 from .stimuli import generate_stimuli
@@ -64,9 +66,7 @@ class SyntheticConfig:
             raise ValueError("n_per_family, n_neurons, n_latents and contrasts must be non-empty")
         dt = dict(self.network)["dt"]
         for name in ("bin_ms", "t_stop", "t_presentation"):
-            steps = getattr(self, name) / dt
-            if abs(steps - round(steps)) > 1e-9 or steps < 1:
-                raise ValueError(f"{name}={getattr(self, name)} ms must be a positive multiple of dt={dt} ms")
+            ms_to_steps(getattr(self, name), dt, name, "synthetic data", minimum_steps=1)
 
     @property
     def time_bins(self) -> List[Tuple[float, float]]:
@@ -103,13 +103,13 @@ def ground_truth_units(images: np.ndarray, config: SyntheticConfig) -> np.ndarra
     """
     import torch
 
-    from dynvision.model_components import step_end_times
+    from brain_models.time_bins import plan_time
 
     from .network import ground_truth_network
 
     network = dict(config.network)
     dt = float(network["dt"])
-    n_steps = int(round(config.t_stop / dt))
+    n_steps = ms_to_steps(config.t_stop, dt, "t_stop", "synthetic data")
     model = ground_truth_network(n_timesteps=n_steps, **network)
     model.t_presentation = config.t_presentation
     x = torch.from_numpy(images).float().permute(0, 3, 1, 2) / 255.0
@@ -117,9 +117,10 @@ def ground_truth_units(images: np.ndarray, config: SyntheticConfig) -> np.ndarra
     with torch.no_grad():
         model(x, store_responses=True)
     units = model.get_responses()[RECORDED_LAYER].reshape(len(images), n_steps, -1).double().numpy()
-    ends = step_end_times(n_steps, dt)
-    weights = np.stack([((ends > s + 1e-9) & (ends <= e + 1e-9)).astype(float) for s, e in config.time_bins])
-    weights /= weights.sum(1, keepdims=True)
+    # the bins average the steps that end inside them, exactly as the adapter records a model
+    plan = plan_time(config.time_bins, dt, config.t_presentation)
+    weights = np.zeros((len(config.time_bins), n_steps))
+    weights[:, :plan.n_steps] = plan.weights
     return np.einsum("bt,ntu->nbu", weights, units)
 
 

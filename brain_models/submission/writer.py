@@ -189,6 +189,7 @@ def register(
     from dynvision.loading import CONFIG_KEY, MODEL_KEY, ModelSource, load_model, read_checkpoint
 
     from ..adapter import DynVisionBrainModel, weights_hash
+    from ..recording import CLASSIFIER
 
     validate_identifier(identifier, check_registry=check_registry)
     plugin_name = validate_plugin_name(plugin_name or plugin_name_for(identifier), check_installed=check_registry)
@@ -231,6 +232,11 @@ def register(
     if behavioral_readout_layer is not None and behavioral_readout_layer not in brain_model.available_layers():
         raise SubmissionError(f"behavioral_readout_layer {behavioral_readout_layer!r} is not a layer of the model; "
                               f"layers: {', '.join(brain_model.available_layers())}")
+    for layer in dict.fromkeys((CLASSIFIER, brain_model.readout_layer())):  # behaviour reads these at readout_time
+        try:
+            brain_model.check_readout_time(layer)
+        except ValueError as error:
+            raise SubmissionError(str(error)) from None
     notes: List[str] = []
     if omitted:
         notes.append(f"left out on purpose: {', '.join(omitted)}; Brain-Score cannot score the model on benchmarks "

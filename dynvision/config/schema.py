@@ -12,6 +12,8 @@ from typing import Any, Dict, List, Literal, Optional, Union
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 from typing_extensions import Annotated
 
+from dynvision.timing import TimeStepError, ms_to_steps
+
 from .errors import fail, join_path, non_finite_path, source_for
 from . import torch_names
 
@@ -379,6 +381,10 @@ class Config(Section):
                 )
             dt = args.get("dt")
             if isinstance(dt, (int, float)) and not isinstance(dt, bool) and dt > 0:
+                try:
+                    ms_to_steps(self.loss.t_reaction, dt, "loss.t_reaction")
+                except TimeStepError as error:
+                    raise fail("loss.t_reaction", str(error).split("=", 1)[1]) from None
                 if self.loss.t_reaction >= n_steps * dt:
                     raise fail(
                         "loss.t_reaction",

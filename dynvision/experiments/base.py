@@ -68,7 +68,7 @@ class Protocol:
     def check(self, dt: float) -> None:
         """Fail before running anything when a time is not a whole number of
         steps; the error names the parameter (``duration_ms=5 ms ...``)."""
-        from .schedule import ms_to_steps
+        from dynvision.timing import ms_to_steps
 
         where = f"experiment {self.name!r}"
         for key, value in self.parameters().items():

@@ -2,42 +2,27 @@
 
 A schedule is a list of ``(onset_ms, offset_ms)`` windows during which the
 stimulus is on. Step ``k`` covers ``(k*dt, (k+1)*dt]`` (it ends at
-``(k+1)*dt`` ms, see :func:`dynvision.model_components.timing.step_end_times`),
+``(k+1)*dt`` ms, see :func:`dynvision.timing.step_end_times`),
 so the stimulus drives step ``k`` when ``onset <= k*dt`` and
-``(k+1)*dt <= offset``. Every time must be a whole number of ``dt`` steps:
-rounding would silently change what the model sees.
+``(k+1)*dt <= offset``. Every time must be a whole number of ``dt`` steps
+(:func:`dynvision.timing.ms_to_steps`, the one rule): rounding would
+silently change what the model sees.
 """
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Sequence, Tuple
+
+from dynvision.timing import TimeStepError, ms_to_steps
 
 if TYPE_CHECKING:  # torch is imported on use: the workflow plans without it
     import torch
 
-_TOLERANCE = 1e-6
-
 Window = Tuple[float, float]
 
+#: the experiments' name for a schedule time the model's ``dt`` cannot represent
+ScheduleError = TimeStepError
 
-class ScheduleError(ValueError):
-    """A schedule time that the model's ``dt`` cannot represent."""
-
-
-def ms_to_steps(t_ms: float, dt: float, name: str, where: str = "schedule") -> int:
-    """``t_ms / dt`` as an int; an error naming the value when it is not whole."""
-    t_ms, dt = float(t_ms), float(dt)
-    if not math.isfinite(t_ms) or t_ms < 0:
-        raise ScheduleError(f"{where}: {name}={t_ms:g} ms must be a finite time >= 0")
-    ratio = t_ms / dt
-    steps = int(round(ratio))
-    if abs(ratio - steps) > _TOLERANCE * max(1.0, ratio):
-        lower, upper = math.floor(ratio) * dt, math.ceil(ratio) * dt
-        raise ScheduleError(
-            f"{where}: {name}={t_ms:g} ms is not a whole number of the model's dt={dt:g} ms steps; "
-            f"use {lower:g} or {upper:g} ms, or a model whose dt divides {t_ms:g} ms"
-        )
-    return steps
+__all__ = ["ScheduleError", "Window", "ms_to_steps", "presence"]
 
 
 def presence(windows: Sequence[Window], total_ms: float, dt: float, where: str = "schedule") -> "torch.Tensor":

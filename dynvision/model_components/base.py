@@ -22,7 +22,7 @@ from .layers import RecurrentConnectedConv2d
 from .nonlinearities import make_nonlinearity, nonlinearities
 from .operations import DelayLine, DynamicsError, LayerRuntime, compile_operations, operations, refill
 from .solvers import _Solver, make_solver, solvers
-from .timing import check_stability, delay_steps, step_end_times
+from .timing import check_stability, ms_to_steps, step_end_times
 
 DEFAULT_LAYER_OPERATIONS = ("layer", "addskip", "addfeedback", "tstep", "nonlin", "norm", "record", "pool")
 
@@ -153,11 +153,12 @@ class DynamicsModel(nn.Module):
         self.t_recurrence = float(self.dt if t_recurrence is None else t_recurrence)
         self.t_feedback = float(self.dt if t_feedback is None else t_feedback)
         self.nonlinearity = nonlinearity
-        self.n_idle_steps = delay_steps(t_idle, self.dt, "t_idle")
+        where = type(self).__name__
+        self.n_idle_steps = ms_to_steps(t_idle, self.dt, "t_idle", where)
         self.t_idle = float(t_idle)
         self.t_presentation = None if t_presentation is None else float(t_presentation)
-        if self.t_presentation is not None and self.t_presentation <= 0:
-            raise ValueError(f"t_presentation={t_presentation}: must be > 0 ms (or None: shown throughout)")
+        if self.t_presentation is not None:
+            ms_to_steps(self.t_presentation, self.dt, "t_presentation", where, minimum_steps=1)
         self.store_responses, self.debug = bool(store_responses), bool(debug)
         self.layer_operations: List[str] = list(DEFAULT_LAYER_OPERATIONS)
         self.model_args: Dict[str, Any] = {}
@@ -282,16 +283,20 @@ class DynamicsModel(nn.Module):
     def _wire_delays(self) -> None:
         index = {rt.name: rt for rt in self._runtimes}
         first = self._runtimes[0]
-        d_in = delay_steps(first.module.t_feedforward, self.dt, f"{first.name}.t_feedforward")
+        d_in = ms_to_steps(first.module.t_feedforward, self.dt, f"{first.name}.t_feedforward", type(self).__name__)
         self._input_line = DelayLine(maxlen=d_in + 1)
         first.feedforward = (self._input_line, -1 - d_in)
+        # (source layer or None for the input, target layer, delay in steps): the paths input takes
+        self._signal_paths: List[Tuple[Optional[str], str, int]] = [(None, first.name, d_in)]
         for previous, rt in zip(self._runtimes, self._runtimes[1:]):
-            d = delay_steps(rt.module.t_feedforward, self.dt, f"{rt.name}.t_feedforward")
+            d = ms_to_steps(rt.module.t_feedforward, self.dt, f"{rt.name}.t_feedforward", type(self).__name__)
             previous.output_history_length = max(previous.output_history_length, d + 1)
             rt.feedforward = (previous, -1 - d)  # the line itself is bound once allocated
+            self._signal_paths.append((previous.name, rt.name, d))
         for rt in self._runtimes:
             if rt.module.recurrence is not None:
-                d = delay_steps(rt.module.t_recurrence, self.dt, f"{rt.name}.t_recurrence", minimum_steps=1)
+                d = ms_to_steps(rt.module.t_recurrence, self.dt, f"{rt.name}.t_recurrence", type(self).__name__,
+                                minimum_steps=1)
                 rt.recurrent_index, rt.rate_history_length = -d, max(1, d)
         for connection in self.modules():
             if not isinstance(connection, Connection):
@@ -307,9 +312,11 @@ class DynamicsModel(nn.Module):
             default = self.t_feedback if isinstance(connection, Feedback) else self.t_skip
             t = default if connection.t_delay is None else connection.t_delay
             later = source.index >= target.index  # not yet computed when target reads it
-            d = delay_steps(t, self.dt, f"{connection.kind} {source.name}->{target.name} delay", int(later))
+            d = ms_to_steps(t, self.dt, f"{connection.kind} {source.name}->{target.name} delay", type(self).__name__,
+                            minimum_steps=int(later))
             source.output_history_length = max(source.output_history_length, d + (0 if later else 1))
             entry = (connection, source, -d if later else -1 - d)
+            self._signal_paths.append((source.name, target.name, d))
             (target.feedbacks if later else target.skips).append(entry)
         for rt in self._runtimes:
             rt.allocate_delay_lines()
@@ -400,7 +407,7 @@ class DynamicsModel(nn.Module):
         debug = self.debug if debug is None else bool(debug)
         self._start(frames, reset)
         n_steps = frames.shape[1]
-        n_on = n_steps if self.t_presentation is None else min(n_steps, round(self.t_presentation / self.dt))
+        n_on = n_steps if self.t_presentation is None else min(n_steps, self.presentation_steps)
         blank = frames.new_zeros(frames.shape[:1] + frames.shape[2:]) if (n_on < n_steps or self.n_idle_steps) else None
         if self.n_idle_steps and reset:
             idle_step = self._step_function(False, debug)
@@ -448,6 +455,46 @@ class DynamicsModel(nn.Module):
 
     def _checked_user_step(self, frame: torch.Tensor, k: int) -> torch.Tensor:
         return self._check_logits(self.forward_step(frame), frame.shape[0], f"forward at step {k}", k)
+
+    # ------------------------------------------------------------------- time
+    @property
+    def presentation_steps(self) -> Optional[int]:
+        """Steps a static image is shown before the blank (None: throughout)."""
+        if self.t_presentation is None:
+            return None
+        return ms_to_steps(self.t_presentation, self.dt, "t_presentation", type(self).__name__, minimum_steps=1)
+
+    @property
+    def trained_horizon_ms(self) -> float:
+        """The time a run of ``n_timesteps`` steps covers: ``n_timesteps * dt`` ms.
+        Training runs the model for exactly this long (image for ``t_presentation``
+        ms, then blank); both are constructor arguments, so checkpoints record them."""
+        return self.n_timesteps * self.dt
+
+    def input_arrival_time(self, layer: Optional[str] = None) -> Optional[float]:
+        """Earliest time (ms after the first frame) at which ``layer``'s response
+        depends on the input: the end of the first step input reaches it by the
+        fastest path of feedforward, skip and feedback delays. ``None`` or
+        ``"classifier"``: the last area (the readout reads it in the same step).
+        ``None`` as result for a model with its own per-step ``forward`` (its
+        delays are not known to the engine)."""
+        paths = self.__dict__.get("_signal_paths")
+        if self.forward_step is not None or not paths:
+            return None
+        if layer is None or layer == "classifier":
+            layer = self._runtimes[-1].name
+        arrival: Dict[str, float] = {}
+        changed = True
+        while changed:  # Bellman-Ford on a handful of layers
+            changed = False
+            for source, target, steps in paths:
+                start = 0 if source is None else arrival.get(source)
+                if start is not None and start + steps < arrival.get(target, float("inf")):
+                    arrival[target] = start + steps
+                    changed = True
+        if layer not in arrival:
+            raise ValueError(f"{type(self).__name__}: no layer {layer!r}; layers: {self.layer_names}")
+        return (arrival[layer] + 1) * self.dt
 
     # -------------------------------------------------------------- responses
     def step_times(self, n_steps: Optional[int] = None) -> np.ndarray:

@@ -11,12 +11,13 @@ only runs them, and Lightning is not installed there).
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
 
 from .base import DynamicsModel
+from .timing import ms_to_steps
 
 
 def _torch_class(module, name: str, kind: str):
@@ -53,7 +54,10 @@ class TrainableModel(DynamicsModel):
       recurrent weights: ``{"match": "recurrence", "lr": 1e-4}``).
     - ``scheduler`` / ``scheduler_args`` / ``scheduler_interval`` /
       ``scheduler_monitor``: a ``torch.optim.lr_scheduler`` class by name.
-    - ``t_reaction``: ms; the loss scores only steps ending after it.
+    - ``t_reaction``: ms, a whole number of steps; the loss scores the steps
+      ending after it, to the end of the run (with ``t_presentation`` set:
+      through the blank after the image, so the whole horizon the model is
+      later scored over is trained; see :attr:`loss_window_ms`).
     - ``energy_weight``: weight of the mean squared rate of recorded layers.
     """
 
@@ -89,8 +93,24 @@ class TrainableModel(DynamicsModel):
         self.scheduler_name, self.scheduler_args = scheduler, dict(scheduler_args or {})
         self.scheduler_interval, self.scheduler_monitor = scheduler_interval, scheduler_monitor
         self.t_reaction, self.energy_weight = float(t_reaction), float(energy_weight)
+        first, stop = self.loss_steps  # a reaction time that is not whole steps fails here
+        if first >= stop:
+            raise ValueError(f"{type(self).__name__}: t_reaction={self.t_reaction:g} ms leaves no step in the loss "
+                             f"(a run lasts {self.n_timesteps} steps x dt={self.dt:g} ms); lower t_reaction")
 
     @property
     def reaction_steps(self) -> int:
         """Steps that end at or before ``t_reaction`` (not scored by the loss)."""
-        return int(self.t_reaction // self.dt)
+        return ms_to_steps(self.t_reaction, self.dt, "t_reaction", type(self).__name__)
+
+    @property
+    def loss_steps(self) -> Tuple[int, int]:
+        """``(first, stop)``: the loss scores steps ``first <= k < stop`` of a static
+        image's run: those ending in ``(t_reaction, n_timesteps * dt]`` ms."""
+        return self.reaction_steps, self.n_timesteps
+
+    @property
+    def loss_window_ms(self) -> Tuple[float, float]:
+        """The loss window of :attr:`loss_steps` in ms after the first frame."""
+        first, stop = self.loss_steps
+        return first * self.dt, stop * self.dt

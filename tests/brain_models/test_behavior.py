@@ -94,3 +94,27 @@ def test_imagenet_labels_through_brainscores_label_behavior(stimulus_set):
     assert all(str(c).startswith("n") and len(str(c)) == 9 for c in choices.values.ravel())  # synsets
     brain_model.start_task(BrainModel.Task.label, ["dog", "cat"])
     assert set(brain_model.look_at(stimulus_set).values.ravel()) <= {"dog", "cat"}
+
+
+def test_readout_before_input_reaches_the_readout_layer_is_an_error(stimulus_set):
+    # 10 ms per area: input reaches V1 after step 5 and IT after step 10, which ends at 22 ms;
+    # the default readout time is the end of the 10-step (20 ms) training window: too early
+    model = TinyNet(t_feedforward=10.0)
+    assert model.input_arrival_time("IT") == 22.0
+    brain_model = DynVisionBrainModel(model)
+    assert brain_model.readout_time == 20.0
+    with pytest.raises(ValueError, match=r"readout_time=20 ms is earlier than 22 ms, when input first reaches the "
+                                         r"readout layer 'classifier'"):
+        brain_model.start_task(BrainModel.Task.label, ["cat", "dog", "car", "tree"])
+    with pytest.raises(ValueError, match=r"readout_time=12 ms is earlier than 22 ms.*readout layer 'IT'"):
+        DynVisionBrainModel(model, readout_time=12).start_task(BrainModel.Task.odd_one_out)
+    late = DynVisionBrainModel(model, readout_time=22)
+    with pytest.warns(RuntimeWarning, match="beyond its trained horizon of 20 ms"):
+        late.start_task(BrainModel.Task.label, ["cat", "dog", "car", "tree"])
+        late.look_at(stimulus_set)
+    assert len(late.horizon_notes) == 1 and late.scored_horizon_ms == 22.0
+
+
+def test_default_readout_time_is_the_end_of_the_trained_loss_window():
+    model = TinyNet(t_presentation=8.0, t_reaction=4.0)  # loss on steps ending in (4, 20] ms
+    assert DynVisionBrainModel(model).readout_time == 20.0

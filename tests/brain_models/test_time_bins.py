@@ -52,11 +52,27 @@ def test_plan_skips_recording_before_the_first_bin_and_splits_at_offset():
     assert all(k1 - k0 <= 4 for k0, k1, _, _ in segments)
 
 
-def test_bin_without_a_step_names_a_working_dt():
-    with pytest.raises(ValueError, match=r"\(70, 75\) ms: no step of dt=10 ms ends inside.*dt=5 ms"):
+def test_bin_edge_off_the_step_grid_names_the_values_and_a_working_dt():
+    with pytest.raises(ValueError, match=r"time bin \(70, 75\) ms: end=75 ms is not a whole number of the model's "
+                                         r"dt=10 ms steps; nearest valid values: 70 or 80 ms.*dt=5 ms"):
         plan_time([(0, 70), (70, 75)], dt=10, t_presentation=None)
+    # a bin that would hold whole steps but starts between two steps is refused too (no silent widening)
+    with pytest.raises(ValueError, match=r"start=70 ms .* dt=4 ms .* 68 or 72 ms.*dt=10 ms"):
+        plan_time([(70, 170)], dt=4, t_presentation=None)
     assert suggest_dt([70, 170, 175]) == 5
     assert suggest_dt([0, 2.5, 10]) == 2.5
+
+
+def test_presentation_time_is_whole_steps_or_an_error():
+    assert plan_time([(0, 10)], dt=2, t_presentation=6).n_presentation_steps == 3
+    with pytest.raises(ValueError, match=r"t_presentation=5 ms is not a whole number of the model's dt=2 ms steps; "
+                                         r"nearest valid values: 4 or 6 ms"):
+        plan_time([(0, 10)], dt=2, t_presentation=5)
+
+
+def test_latency_off_the_step_grid_is_an_error():
+    with pytest.raises(ValueError, match=r"model time \(47, 57\) after latency=3 ms"):
+        plan_time([(50, 60)], dt=2, t_presentation=None, latency=3)
 
 
 def test_latency_shifts_model_time():
@@ -66,3 +82,18 @@ def test_latency_shifts_model_time():
         plan_time([(0, 30)], dt=2, t_presentation=None, latency=40)
     with pytest.raises(ValueError, match="ends before the stimulus reaches the model"):
         plan_time([(0, 30), (40, 60)], dt=2, t_presentation=None, latency=40)
+
+
+def test_recording_past_the_trained_horizon_warns_and_keeps_a_note(tiny_model):
+    import warnings
+
+    from brain_models import DynVisionBrainModel
+
+    brain_model = DynVisionBrainModel(tiny_model, t_presentation=10)  # 10 steps of 2 ms: trained over 20 ms
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        brain_model.start_recording("IT", [(0, 10), (10, 20)])
+    assert brain_model.horizon_notes == [] and brain_model.scored_horizon_ms == 20.0
+    with pytest.warns(RuntimeWarning, match=r"scored up to 40 ms of model time, beyond its trained horizon of 20 ms"):
+        brain_model.start_recording("IT", [(20, 40)])
+    assert len(brain_model.horizon_notes) == 1

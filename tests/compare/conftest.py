@@ -17,6 +17,7 @@ TINY: List[str] = [
     "model.args.t_recurrence=2",
     "model.args.t_skip=2",
     "model.args.t_feedback=4",
+    "loss.t_reaction=8",
     "data.image_size=16",
     "data.channels=1",
 ]
