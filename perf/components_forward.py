@@ -32,7 +32,7 @@ import torch
 import torch.nn.functional as F
 
 from dynvision.models import DyRCNNx4
-from dynvision.model_components.timing import delay_steps
+from dynvision.timing import ms_to_steps
 
 STEPS, BATCH, SIZE = 20, 8, 64
 MODEL_ARGS = dict(input_dims=(STEPS, 3, SIZE, SIZE), dt=2.0, tau=5.0, skip=True, feedback=False)
@@ -41,9 +41,9 @@ MODEL_ARGS = dict(input_dims=(STEPS, 3, SIZE, SIZE), dt=2.0, tau=5.0, skip=True,
 def hand_written(model: DyRCNNx4, image: torch.Tensor, pool_skip_first: bool) -> torch.Tensor:
     """The model's computation as a minimal loop over time (the baselines)."""
     dt = model.dt
-    d_ff = delay_steps(model.t_feedforward, dt, "t_feedforward")
-    d_rec = delay_steps(model.t_recurrence, dt, "t_recurrence")
-    d_skip = delay_steps(model.t_skip, dt, "t_skip")
+    d_ff = ms_to_steps(model.t_feedforward, dt, "t_feedforward")
+    d_rec = ms_to_steps(model.t_recurrence, dt, "t_recurrence")
+    d_skip = ms_to_steps(model.t_skip, dt, "t_skip")
     areas = [model.V1, model.V2, model.V4, model.IT]
     ratio = dt / model.tau
     # skip target index -> (source index, 1x1 weight)
