@@ -36,6 +36,11 @@ class Connection(nn.Module):
         self._downsample = source_shape[1] > target_shape[1] or source_shape[2] > target_shape[2]
         self._resample = tuple(source_shape[1:]) != self._size
 
+    @property
+    def zero_at_rest(self) -> bool:
+        """A bias-free projection sends a resting (zero) source to zero: the engine skips it."""
+        return type(self.projection) is nn.Conv2d and self.projection.bias is None
+
     def forward(self, source_output: torch.Tensor) -> torch.Tensor:
         if not self._resample:
             return self.projection(source_output)

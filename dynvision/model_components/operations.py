@@ -33,6 +33,12 @@ class DelayLine(deque):
     deepcopy) is empty: run state never travels with a model; the next call
     refills it from rest."""
 
+    def __init__(self, iterable=(), maxlen: Optional[int] = None):
+        super().__init__(iterable, maxlen)
+        #: the resting (all-zero) tensor the line was last filled with; an entry that
+        #: *is* this tensor is known to be zero, which lets operations skip work
+        self.rest: Optional[torch.Tensor] = None
+
     def __reduce__(self):
         return type(self), ((), self.maxlen)
 
@@ -93,30 +99,92 @@ def refill(line: deque, rest: torch.Tensor) -> None:
     """Fill a delay line with the resting state (no copies: one shared tensor)."""
     line.clear()
     line.extend([rest] * line.maxlen)
+    if isinstance(line, DelayLine):
+        line.rest = rest
+
+
+# -- work skipped at rest ------------------------------------------------------------
+# Every run starts from rest: delay lines full of one all-zero tensor, for as many
+# steps as each delay lasts. A linear map without bias sends zero to zero, and a plain
+# convolution sends it to its bias, so those steps need no convolution at all. The
+# shortcuts apply only where that holds exactly (known module types, default drive).
+
+def _at_rest_drive(rt: LayerRuntime) -> Optional[Callable[[int], torch.Tensor]]:
+    """``batch -> conv(0)`` without convolving, for a plain ``nn.Conv2d``; else None."""
+    conv = rt.module.conv
+    if type(conv) is not nn.Conv2d:  # a subclass or a custom path may not map 0 to its bias
+        return None
+    shape = rt.x_shape
+
+    def at_rest(batch: int, like: torch.Tensor) -> torch.Tensor:
+        if conv.bias is None:
+            return like.new_zeros((batch,) + shape)
+        return conv.bias.view(1, -1, 1, 1).expand((batch,) + shape)
+    return at_rest
+
+
+def _vanishes_at_rest(module: Optional[nn.Module]) -> bool:
+    """True when ``module`` maps zero to zero. A class says so with ``zero_at_rest``
+    (built-in recurrences, skip/feedback connections); the flag counts only when the
+    class that declares it also owns the ``forward`` that runs, so a subclass with
+    its own ``forward`` must declare it again."""
+    if module is None:
+        return False
+    for klass in type(module).__mro__:
+        own = vars(klass)
+        if "zero_at_rest" in own:
+            return bool(getattr(module, "zero_at_rest"))
+        if "forward" in own:
+            return False
+    return False
 
 
 @operations.register("layer")
 def _make_layer(rt: LayerRuntime) -> Op:
-    drive, (inputs, i_ff), rates, i_rec = rt.module.drive, rt.feedforward, rt.rates, rt.recurrent_index
-    if rt.module.recurrence is None:
-        conv = rt.module.conv
-
+    module = rt.module
+    drive, (inputs, i_ff), rates, i_rec = module.drive, rt.feedforward, rt.rates, rt.recurrent_index
+    conv, recurrence, integrate = module.conv, module.recurrence, module.integrate
+    default_drive = type(module).drive is _default_drive()
+    at_rest = _at_rest_drive(rt) if default_drive else None
+    # additive and multiplicative integration both leave the drive unchanged when recurrence is 0
+    skip_recurrence = default_drive and _vanishes_at_rest(recurrence) and module.integration in (
+        "additive", "multiplicative")
+    if recurrence is None:
         def layer() -> None:
-            rt.h = conv(inputs[i_ff])
+            x_in = inputs[i_ff]
+            rt.h = at_rest(x_in.shape[0], x_in) if at_rest is not None and x_in is inputs.rest else conv(x_in)
     else:
         def layer() -> None:
-            rt.h = drive(inputs[i_ff], rates[i_rec])
+            x_in, r = inputs[i_ff], rates[i_rec]
+            if at_rest is not None and x_in is inputs.rest:
+                ff = at_rest(x_in.shape[0], r)
+                rt.h = ff if skip_recurrence and r is rates.rest else integrate(ff, recurrence(r))
+            elif skip_recurrence and r is rates.rest:
+                rt.h = conv(x_in)
+            else:
+                rt.h = drive(x_in, r)
     return layer
+
+
+def _default_drive():
+    from .layers import RecurrentConnectedConv2d
+
+    return RecurrentConnectedConv2d.drive
 
 
 def _make_connections(rt: LayerRuntime, connections) -> Optional[Op]:
     if not connections:
         return None
+    entries = [(connection, source.outputs, index, _vanishes_at_rest(connection))
+               for connection, source, index in connections]
 
     def add() -> None:
         h = rt.h
-        for connection, source, index in connections:
-            h = h + connection(source.outputs[index])
+        for connection, outputs, index, vanishes in entries:
+            source_output = outputs[index]
+            if vanishes and source_output is outputs.rest:
+                continue  # a resting source adds nothing
+            h = h + connection(source_output)
         rt.h = h
     return add
 

@@ -7,6 +7,10 @@ a recurrent input of the same shape. Add one with::
     class MyRecurrence(nn.Module):
         def __init__(self, channels: int, kernel_size: int = 3): ...
         def forward(self, r): ...
+
+A type that is linear and bias-free (it maps zero to zero) may say so with a
+class attribute ``zero_at_rest = True``: the engine then skips it in the first
+steps of a run, while the layer's delayed rate is still the resting zero.
 """
 from __future__ import annotations
 
@@ -34,6 +38,8 @@ def _check_kernel(kernel_size: int) -> int:
 class SelfRecurrence(nn.Module):
     """Each unit excites/inhibits only itself: one weight per channel (C params)."""
 
+    zero_at_rest = True  # linear and bias-free: the engine skips it on a resting layer
+
     def __init__(self, channels: int, kernel_size: int = 3):
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(1, channels, 1, 1))
@@ -46,6 +52,8 @@ class SelfRecurrence(nn.Module):
 class FullRecurrence(nn.Conv2d):
     """Dense lateral connections: a C->C k x k convolution (C*C*k*k params)."""
 
+    zero_at_rest = True  # linear and bias-free: the engine skips it on a resting layer
+
     def __init__(self, channels: int, kernel_size: int = 3):
         k = _check_kernel(kernel_size)
         super().__init__(channels, channels, k, padding=k // 2, bias=False)
@@ -55,6 +63,8 @@ class FullRecurrence(nn.Conv2d):
 class DepthPointwiseRecurrence(nn.Sequential):
     """Spatial spread within a channel, then mixing across channels
     (depthwise k x k, then pointwise 1x1: C*k*k + C*C params)."""
+
+    zero_at_rest = True  # linear and bias-free: the engine skips it on a resting layer
 
     def __init__(self, channels: int, kernel_size: int = 3):
         k = _check_kernel(kernel_size)
@@ -67,6 +77,8 @@ class DepthPointwiseRecurrence(nn.Sequential):
 @recurrence_types.register("pointdepthwise")
 class PointDepthwiseRecurrence(nn.Sequential):
     """Mixing across channels, then spatial spread (C*C + C*k*k params)."""
+
+    zero_at_rest = True  # linear and bias-free: the engine skips it on a resting layer
 
     def __init__(self, channels: int, kernel_size: int = 3):
         k = _check_kernel(kernel_size)
@@ -104,6 +116,8 @@ class LocalRecurrence(nn.Module):
     """Topographic recurrence: units on a 2-D cortical sheet, each connected
     to its sheet neighbours within ``kernel_size // 2`` (k*k params)."""
 
+    zero_at_rest = True  # linear and bias-free: the engine skips it on a resting layer
+
     def __init__(self, channels: int, kernel_size: int = 3):
         super().__init__()
         k = _check_kernel(kernel_size)
@@ -118,6 +132,8 @@ class LocalRecurrence(nn.Module):
 class LocalDepthwiseRecurrence(LocalRecurrence):
     """Local sheet recurrence plus patchy long-range connections between
     same-feature units (a dilated depthwise convolution): k*k + C*k*k params."""
+
+    zero_at_rest = True  # linear and bias-free: the engine skips it on a resting layer
 
     def __init__(self, channels: int, kernel_size: int = 3, dilation: int = 2):
         super().__init__(channels, kernel_size)
