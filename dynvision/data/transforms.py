@@ -27,7 +27,9 @@ class ToChannels:
         self.channels = channels
 
     def __call__(self, image):
-        return image.convert("L" if self.channels == 1 else "RGB")
+        mode = "L" if self.channels == 1 else "RGB"
+        # the folder loader already decodes to RGB: no second full-size copy
+        return image if image.mode == mode else image.convert(mode)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(channels={self.channels})"

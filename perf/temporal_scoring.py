@@ -1,0 +1,125 @@
+"""What 30 time bins cost against one: record + per-bin PLS predictivity.
+
+The same model (a DyRCNNx4) looks at the same images through the Brain-Score
+adapter twice: once recording IT in one bin (0-300 ms) and once in 30 bins of
+10 ms (0-300 ms). Both runs unroll the model for the same 150 steps, so the
+difference is what the number of bins costs. Each recording is then scored
+against synthetic neurons (a fixed random linear readout of the model's own
+bin features plus noise, made beforehand and not timed) with the per-bin PLS
+metric of ``benchmarks.temporal_metric``: Brain-Score's 10 cross-validation
+splits, one 25-component PLS per bin and split, Pearson r per neuron.
+
+Prints the seconds of each phase, the ratio 30 bins / 1 bin (target <= 2), and
+the largest difference between the batched metric and the reference per-bin
+loop (one sklearn ``PLSRegression`` per bin and split) on ``--check-bins`` bins
+(0 to skip; the reference is the slow part of this script).
+
+    python perf/temporal_scoring.py [--images 200] [--repeats 3] [--check-bins 30] [--device cpu|cuda]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+N_NEURONS = 40
+
+
+def make_images(folder: Path, n: int, size: int) -> list:
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(n):
+        coarse = rng.integers(0, 256, size=(size // 4, size // 4, 3), dtype=np.uint8)
+        path = folder / f"image{i:04d}.png"
+        Image.fromarray(coarse).resize((size, size), Image.BICUBIC).save(path)
+        paths.append(str(path))
+    return paths
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--images", type=int, default=200)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--check-bins", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    from brain_models import DynVisionBrainModel
+    from benchmarks.temporal_metric import cross_validation_splits, per_bin_pls, per_bin_pls_reference
+    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+    from dynvision.models import DyRCNNx4
+
+    torch.manual_seed(0)
+    model = DyRCNNx4(input_dims=(20, 3, 32, 32), channels=[16, 16, 25, 36]).to(args.device)
+    brain_model = DynVisionBrainModel(model, identifier="perf-temporal", batch_size=50,
+                                      squeeze_single_bin=False)
+    configurations = {"1 bin": [(0.0, 300.0)], "30 bins": [(10.0 * i, 10.0 * (i + 1)) for i in range(30)]}
+
+    with tempfile.TemporaryDirectory(prefix="dv_temporal_perf_") as tmp:
+        paths = make_images(Path(tmp), args.images, 32)
+
+        def record(bins):
+            brain_model.start_recording("IT", bins)
+            assembly = brain_model.look_at(paths)
+            # (bins, presentations, features) in stimulus order
+            return assembly.transpose("time_bin", "presentation", "neuroid").values
+
+        # targets: a fixed readout of the model's own features + noise (not timed)
+        rng = np.random.default_rng(1)
+        features = {name: record(bins) for name, bins in configurations.items()}
+        readout = rng.normal(size=(features["1 bin"].shape[2], N_NEURONS))
+        targets = {}
+        for name, f in features.items():
+            signal = f @ readout
+            noise = rng.normal(size=signal.shape) * signal.std(axis=1, keepdims=True)
+            targets[name] = signal + noise
+        ids = [f"image{i:04d}" for i in range(args.images)]
+        target_assembly = NeuroidAssembly(np.zeros((args.images, N_NEURONS)), dims=["presentation", "neuroid"],
+                                          coords={"stimulus_id": ("presentation", ids),
+                                                  "neuroid_id": ("neuroid", list(range(N_NEURONS)))})
+        _, splits = cross_validation_splits(target_assembly, stratification_coord=None)
+
+        times = {(name, phase): [] for name in configurations for phase in ("record", "metric")}
+        scores = {}
+        for _ in range(args.repeats):  # interleaved: load drifts hit both alike
+            for name, bins in configurations.items():
+                start = time.perf_counter()
+                recorded = record(bins)
+                middle = time.perf_counter()
+                scores[name] = per_bin_pls(recorded, targets[name], splits)
+                end = time.perf_counter()
+                assert np.array_equal(recorded, features[name])
+                times[(name, "record")].append(middle - start)
+                times[(name, "metric")].append(end - middle)
+
+        med = {key: statistics.median(values) for key, values in times.items()}
+        total = {name: med[(name, "record")] + med[(name, "metric")] for name in configurations}
+        print(f"DyRCNNx4 {tuple(model.input_dims)} dt={model.dt:g} ms, {args.images} images, IT "
+              f"{features['1 bin'].shape[2]} features, {N_NEURONS} neurons, {len(splits)} splits, "
+              f"threads={args.threads}, device={args.device}, medians of {args.repeats}")
+        for name in configurations:
+            print(f"{name:8s} record {med[(name, 'record')]:7.2f} s  metric {med[(name, 'metric')]:7.2f} s  "
+                  f"total {total[name]:7.2f} s  score per bin (first 3) {np.round(scores[name].per_bin[:3], 3)}")
+        print(f"ratio 30 bins / 1 bin: total {total['30 bins'] / total['1 bin']:.2f} (target <= 2)  "
+              f"metric alone {med[('30 bins', 'metric')] / med[('1 bin', 'metric')]:.2f}")
+        if args.check_bins:
+            k = min(args.check_bins, 30)
+            start = time.perf_counter()
+            reference = per_bin_pls_reference(features["30 bins"][:k], targets["30 bins"][:k], splits)
+            elapsed = time.perf_counter() - start
+            difference = np.nanmax(np.abs(reference.raw - scores["30 bins"].raw[:, :k]))
+            print(f"reference per-bin loop (sklearn PLS per bin and split) on {k} bins: {elapsed:.2f} s; "
+                  f"max |batched - reference| over splits x bins x neurons: {difference:.2e}")
+
+
+if __name__ == "__main__":
+    main()

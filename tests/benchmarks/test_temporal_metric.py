@@ -1,0 +1,56 @@
+"""The batched per-bin PLS equals one sklearn PLSRegression per bin and split."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks.temporal_metric import batched_pls_predict, per_bin_pls, per_bin_pls_reference
+
+
+def _data(bins=3, n=60, p=30, m=5, seed=0):
+    rng = np.random.default_rng(seed)
+    latent = rng.normal(size=(bins, n, 4))
+    source = latent @ rng.normal(size=(4, p)) + 0.5 * rng.normal(size=(bins, n, p))
+    target = latent @ rng.normal(size=(4, m)) + rng.normal(size=(bins, n, m))
+    splits = []
+    for s in range(3):
+        order = np.random.default_rng(100 + s).permutation(n)
+        splits.append((np.sort(order[:50]), np.sort(order[50:])))
+    return source, target, splits
+
+
+@pytest.mark.parametrize("m", [1, 5])
+def test_batched_equals_sklearn_per_bin(m):
+    source, target, splits = _data(m=m)
+    fast, slow = per_bin_pls(source, target, splits), per_bin_pls_reference(source, target, splits)
+    assert fast.raw.shape == (3, 3, m)
+    np.testing.assert_allclose(fast.raw, slow.raw, atol=1e-10)
+    np.testing.assert_allclose(fast.per_bin, slow.per_bin, atol=1e-10)
+    np.testing.assert_allclose(fast.error, slow.error, atol=1e-10)
+    assert (fast.per_bin > 0.3).all()  # the synthetic neurons are predictable
+
+
+def test_predictions_equal_sklearn_with_few_components():
+    from sklearn.cross_decomposition import PLSRegression
+
+    source, target, _ = _data(bins=2, n=40, p=12, m=6, seed=3)
+    import torch
+
+    predicted = batched_pls_predict(torch.as_tensor(source[:, :30]), torch.as_tensor(target[:, :30]),
+                                    torch.as_tensor(source[:, 30:]), n_components=4).numpy()
+    for b in range(2):
+        expected = PLSRegression(n_components=4, scale=False).fit(source[b, :30], target[b, :30]).predict(source[b, 30:])
+        np.testing.assert_allclose(predicted[b], expected, atol=1e-10)
+
+
+def test_constant_neuron_gives_nan_like_scipy():
+    source, target, splits = _data()
+    target[:, :, 0] = 1.0
+    fast = per_bin_pls(source, target, splits)
+    assert np.isnan(fast.raw[:, :, 0]).all() and np.isfinite(fast.raw[:, :, 1:]).all()
+
+
+def test_too_few_features_is_an_error():
+    source, target, splits = _data(p=10)
+    with pytest.raises(ValueError, match="n_components=25"):
+        per_bin_pls(source, target, splits)
