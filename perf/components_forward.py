@@ -19,6 +19,11 @@ alike; medians are printed with the ratios library / loop. Targets (issue
 15): library / optimized <= 1.05 forward, <= 1.00 forward+backward.
 
     python perf/components_forward.py [--repeats 7] [--threads 2] [--device cpu|cuda]
+    python perf/components_forward.py --device cuda --precision bf16-mixed --channels-last --compile
+
+``--precision bf16-mixed|16-mixed``, ``--channels-last`` and ``--compile`` add
+a row: the library with those settings (as the ``trainer`` config keys of the
+same names apply them) against the plain float32 loop on the same device.
 """
 from __future__ import annotations
 
@@ -90,6 +95,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--precision", choices=["32-true", "bf16-mixed", "16-mixed"], default="32-true")
+    parser.add_argument("--channels-last", action="store_true")
+    parser.add_argument("--compile", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -119,11 +127,31 @@ def main() -> None:
 
     def backward(run):
         def timed():
-            model.zero_grad(set_to_none=True)
+            for m in models:
+                m.zero_grad(set_to_none=True)
             run()[:, -1].sum().backward()
             sync()
         return timed
 
+    models = [model]
+    tuned = args.precision != "32-true" or args.channels_last or args.compile
+    if tuned:
+        import copy
+
+        from dynvision.config.schema import TrainerSection
+        from dynvision.training.acceleration import apply_model_options
+
+        fast = apply_model_options(copy.deepcopy(model), TrainerSection(
+            channels_last=args.channels_last, compile=args.compile))
+        dtype = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}.get(args.precision)
+
+        def tuned_run():
+            if dtype is None:
+                return fast(image)
+            with torch.autocast(device.type, dtype=dtype):
+                return fast(image).float()
+        runners["tuned"] = tuned_run
+        models.append(fast)
     cases = {(mode, name): (forward if mode == "forward" else backward)(run)
              for mode in ("forward", "forward+backward") for name, run in runners.items()}
     for fn in cases.values():
@@ -141,6 +169,11 @@ def main() -> None:
         lib, plain, opt = med[(mode, "library")], med[(mode, "plain")], med[(mode, "optimized")]
         print(f"{mode:17s} library {lib * 1e3:8.1f} ms  plain {plain * 1e3:8.1f} ms  optimized {opt * 1e3:8.1f} ms  "
               f"ratio vs plain {lib / plain:.3f}  vs optimized {lib / opt:.3f}")
+        if tuned:
+            settings = f"{args.precision}{' channels-last' if args.channels_last else ''}" \
+                       f"{' compiled' if args.compile else ''}"
+            print(f"{'':17s} library {settings}: {med[(mode, 'tuned')] * 1e3:8.1f} ms  "
+                  f"ratio vs plain float32 loop {med[(mode, 'tuned')] / plain:.3f}")
 
 
 if __name__ == "__main__":

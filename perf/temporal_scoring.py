@@ -14,7 +14,7 @@ the largest difference between the batched metric and the reference per-bin
 loop (one sklearn ``PLSRegression`` per bin and split) on ``--check-bins`` bins
 (0 to skip; the reference is the slow part of this script).
 
-    python perf/temporal_scoring.py [--images 200] [--repeats 3] [--check-bins 30] [--device cpu|cuda]
+    python perf/temporal_scoring.py [--images 200] [--size 32] [--repeats 3] [--check-bins 30] [--device cpu|cuda]
 """
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--images", type=int, default=200)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--check-bins", type=int, default=30)
+    parser.add_argument("--size", type=int, default=32, help="input image size of the model")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
@@ -59,13 +60,13 @@ def main() -> None:
     from dynvision.models import DyRCNNx4
 
     torch.manual_seed(0)
-    model = DyRCNNx4(input_dims=(20, 3, 32, 32), channels=[16, 16, 25, 36]).to(args.device)
+    model = DyRCNNx4(input_dims=(20, 3, args.size, args.size), channels=[16, 16, 25, 36]).to(args.device)
     brain_model = DynVisionBrainModel(model, identifier="perf-temporal", batch_size=50,
                                       squeeze_single_bin=False)
     configurations = {"1 bin": [(0.0, 300.0)], "30 bins": [(10.0 * i, 10.0 * (i + 1)) for i in range(30)]}
 
     with tempfile.TemporaryDirectory(prefix="dv_temporal_perf_") as tmp:
-        paths = make_images(Path(tmp), args.images, 32)
+        paths = make_images(Path(tmp), args.images, args.size)
 
         def record(bins):
             brain_model.start_recording("IT", bins)
