@@ -38,6 +38,9 @@ def test_untrained_model_on_user_data_static_and_temporal(user_data, tmp_path):
         assert result.path.is_file() and result.path.with_suffix(".nc").is_file()
         assert result.timings["extraction"] > 0
     assert static.time_bins == [[50.0, 150.0]] and static.per_bin == []
+    # 16 steps of 10 ms trained, run to 150 ms: within the trained horizon, no note
+    assert (static.trained_horizon_ms, static.scored_horizon_ms) == (160.0, 150.0)
+    assert not any("trained horizon" in note for result in results for note in result.notes)
     assert math.isclose(static.score, static.raw ** 2 / static.ceiling, rel_tol=1e-6)  # Brain-Score's r^2/ceiling
     assert [b["time_bin_start"] for b in temporal.per_bin] == [0.0, 50.0, 100.0]
     assert math.isclose(np.mean([b["score"] for b in temporal.per_bin]), temporal.score, rel_tol=1e-6)
@@ -45,6 +48,14 @@ def test_untrained_model_on_user_data_static_and_temporal(user_data, tmp_path):
     assert arrays["score_per_bin"].sizes["time_bin"] == 3
     assert "raw_values" in arrays  # per split and neuroid
     assert [r.benchmark for r in load_results(tmp_path / "out")] == sorted(r.benchmark for r in results)
+
+
+def test_scoring_past_the_trained_horizon_warns_and_is_noted(user_data, tmp_path):
+    with pytest.warns(RuntimeWarning, match="scored up to 150 ms of model time, beyond its trained horizon of 100 ms"):
+        result = score_model(_spec("model.args.input_dims=[10,3,16,16]"), [str(user_data["static"])],
+                             tmp_path / "out", log=quiet)[0]
+    assert (result.trained_horizon_ms, result.scored_horizon_ms) == (100.0, 150.0)
+    assert any("beyond its trained horizon of 100 ms" in note for note in result.notes)
 
 
 def test_rerun_reuses_and_force_rescoring(user_data, tmp_path):
