@@ -13,6 +13,7 @@ unless ``--debug`` or ``-v`` asked for its traceback.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 QUIET, NORMAL, VERBOSE = logging.WARNING, logging.INFO, logging.DEBUG
@@ -41,6 +42,7 @@ class _StderrHandler(logging.StreamHandler):
 
 
 _tracebacks = [False]
+_set_tqdm = [False]  # whether -q set TQDM_DISABLE (and may unset it again)
 
 
 def set_verbosity(level: int, tracebacks: bool = False) -> None:
@@ -56,6 +58,13 @@ def set_verbosity(level: int, tracebacks: bool = False) -> None:
             logger.addHandler(handler)
     for name in CHATTY:  # Lightning's "GPU available: ..." lines are INFO; -q hides them
         logging.getLogger(name).setLevel(logging.WARNING if level >= QUIET else logging.NOTSET)
+    # third-party progress bars (Brain-Score's cross-validation) read tqdm's variable
+    if level >= QUIET and "TQDM_DISABLE" not in os.environ:
+        os.environ["TQDM_DISABLE"] = "1"
+        _set_tqdm[0] = True
+    elif level < QUIET and _set_tqdm[0]:  # a user's own TQDM_DISABLE is left alone
+        os.environ.pop("TQDM_DISABLE", None)
+        _set_tqdm[0] = False
 
 
 def verbosity() -> int:
