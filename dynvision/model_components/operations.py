@@ -123,6 +123,15 @@ def _at_rest_drive(rt: LayerRuntime) -> Optional[Callable[[int], torch.Tensor]]:
     return at_rest
 
 
+def _unobserved(module: nn.Module) -> bool:
+    """No forward hook would miss the call (e.g. a recorder hooked on ``V1.conv``
+    counts one output per step): only then may a call be skipped."""
+    from torch.nn.modules import module as torch_module
+
+    return not (module._forward_hooks or module._forward_pre_hooks
+                or torch_module._global_forward_hooks or torch_module._global_forward_pre_hooks)
+
+
 def _vanishes_at_rest(module: Optional[nn.Module]) -> bool:
     """True when ``module`` maps zero to zero. A class says so with ``zero_at_rest``
     (built-in recurrences, skip/feedback connections); the flag counts only when the
@@ -152,14 +161,19 @@ def _make_layer(rt: LayerRuntime) -> Op:
     if recurrence is None:
         def layer() -> None:
             x_in = inputs[i_ff]
-            rt.h = at_rest(x_in.shape[0], x_in) if at_rest is not None and x_in is inputs.rest else conv(x_in)
+            if at_rest is not None and x_in is inputs.rest and _unobserved(conv):
+                rt.h = at_rest(x_in.shape[0], x_in)
+            else:
+                rt.h = conv(x_in)
     else:
         def layer() -> None:
             x_in, r = inputs[i_ff], rates[i_rec]
-            if at_rest is not None and x_in is inputs.rest:
+            rest_in = at_rest is not None and x_in is inputs.rest and _unobserved(conv)
+            rest_r = skip_recurrence and r is rates.rest and _unobserved(recurrence)
+            if rest_in:
                 ff = at_rest(x_in.shape[0], r)
-                rt.h = ff if skip_recurrence and r is rates.rest else integrate(ff, recurrence(r))
-            elif skip_recurrence and r is rates.rest:
+                rt.h = ff if rest_r else integrate(ff, recurrence(r))
+            elif rest_r:
                 rt.h = conv(x_in)
             else:
                 rt.h = drive(x_in, r)
@@ -182,7 +196,7 @@ def _make_connections(rt: LayerRuntime, connections) -> Optional[Op]:
         h = rt.h
         for connection, outputs, index, vanishes in entries:
             source_output = outputs[index]
-            if vanishes and source_output is outputs.rest:
+            if vanishes and source_output is outputs.rest and _unobserved(connection):
                 continue  # a resting source adds nothing
             h = h + connection(source_output)
         rt.h = h

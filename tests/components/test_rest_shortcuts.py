@@ -69,3 +69,17 @@ def test_offset_recurrence_acts_from_the_first_step():
     bias = model.V1.conv.bias.view(1, -1, 1, 1)
     expected = (bias + 0.5) * (1 - (1 - 2.0 / 5.0) ** 12)
     assert torch.allclose(x_v1, expected.expand_as(x_v1), atol=1e-5)
+
+
+def test_hooked_modules_run_every_step():
+    """A recorder hooked on a submodule (as the Brain-Score adapter hooks sub-paths)
+    must see one output per step, rest or not."""
+    model = DyRCNNx4(**ARGS)
+    calls = {"V2.conv": 0, "V2.recurrence": 0, "skip_V1_V4": 0}
+    handles = [model.get_submodule(name).register_forward_hook(
+        lambda module, inputs, output, name=name: calls.__setitem__(name, calls[name] + 1)) for name in calls]
+    with torch.no_grad():
+        model(torch.randn(1, 3, 16, 16))
+    for handle in handles:
+        handle.remove()
+    assert calls == {name: 12 for name in calls}
