@@ -17,7 +17,7 @@ TINY_MODEL = HERE / "tiny_model.py"
 pytest.importorskip("snakemake", reason="snakemake is not installed (pip install 'dynvision[workflow]')")
 
 
-def snakemake(workdir: Path, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+def snakemake(workdir: Path, *args: str, timeout: int = 1800) -> subprocess.CompletedProcess:
     """``python -m snakemake -s <packaged Snakefile> ARGS`` in ``workdir``."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
     command: List[str] = [sys.executable, "-m", "snakemake", "-s", str(SNAKEFILE), *args]
