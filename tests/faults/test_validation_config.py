@@ -90,8 +90,10 @@ def test_a_cross_check_broken_by_an_override_names_it():
     with pytest.raises(ConfigError) as info:
         load_config(None, ["data.image_size=32"])  # the default's input_dims say 16 x 16
     message = str(info.value)
+    dims = load_config(None).model.args["input_dims"]
+    assert dims[2:] == [16, 16]
     assert message.startswith("--set data.image_size=32, ") and "default.yaml:" in message
-    assert ": model.args.input_dims: [6, 3, 16, 16] (T, C, H, W) does not match the data" in message
+    assert f": model.args.input_dims: {dims} (T, C, H, W) does not match the data" in message
 
 
 def test_an_unknown_name_in_model_args_names_the_override():
