@@ -14,7 +14,7 @@ from torch import nn
 
 from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
 from brainscore_vision.model_interface import BrainModel
-from dynvision.loading import weights_hash
+from dynvision.identity import weights_hash
 
 from .features import LayerReducer
 from .paths import region_layer_map_path

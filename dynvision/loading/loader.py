@@ -19,11 +19,12 @@ config fixes (``tau`` unless ``trainable_tau``) are not part of the weights.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from dynvision.identity import weights_hash
 
 from .classes import load_model_module, registered_name
 from .files import CHECKPOINT_SUFFIXES, CONFIG_KEY, MODEL_KEY, TRUST_FLAG, read_checkpoint, read_torch_file, \
@@ -143,22 +144,6 @@ class LoadedModel:
 
 
 # ----------------------------------------------------------------- identity
-def weights_hash(model: Any, length: int = 12) -> str:
-    """sha256 over the model's parameters and buffers (names, shapes, bytes), non-persistent
-    buffers (a fixed ``tau``) included: a module scored without a config is still told apart."""
-    import torch
-
-    tensors = dict(model.state_dict())
-    tensors.update({name: buffer for name, buffer in model.named_buffers() if name not in tensors})
-    digest = hashlib.sha256()
-    for name, tensor in sorted(tensors.items()):
-        digest.update(name.encode())
-        t = tensor.detach().cpu().contiguous()
-        digest.update(str(tuple(t.shape)).encode() + str(t.dtype).encode())
-        digest.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
-    return digest.hexdigest()[:length]
-
-
 def looks_like_checkpoint(model: Any) -> bool:
     """Whether ``model`` (as given on a command line) names a checkpoint file rather than a model."""
     if not isinstance(model, (str, os.PathLike)):
