@@ -178,7 +178,8 @@ def _rewrite(source: str, tree: ast.AST, depth: int) -> str:
     for line in lines:
         offsets.append(offsets[-1] + len(line))
     edits: List[Tuple[int, int, str]] = []
-    for node in _imports(tree):
+    # every import statement, also under `if TYPE_CHECKING:`, so no absolute project import is left
+    for node in (n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom))):
         start = offsets[node.lineno - 1] + node.col_offset
         end = offsets[node.end_lineno - 1] + node.end_col_offset
         if isinstance(node, ast.ImportFrom):

@@ -592,6 +592,38 @@ def test_bundle_refuses_code_it_cannot_carry(tmp_path, index, helper, message):
         build_bundle(get_model(name), source)
 
 
+def test_bundle_rewrites_every_import_form(tmp_path):
+    """Each way of importing dynvision becomes a relative import of the plugin's copy."""
+    from dynvision.models import get_model, load_model_module
+
+    source = tmp_path / "import_forms.py"
+    source.write_text(
+        "import os, dynvision.model_components as components\n"
+        "import dynvision.models.registry\n"
+        "from typing import TYPE_CHECKING\n"
+        "from dynvision.models import (\n    register_model,\n)\n"
+        "if TYPE_CHECKING:\n    from brain_models.adapter import DynVisionBrainModel\n\n\n"
+        "@register_model\nclass ImportFormsNet(components.LightningBase):\n"
+        "    region_layer_map = {'V1': 'V1'}\n\n"
+        "    def _define_architecture(self):\n"
+        "        self.V1 = components.RecurrentConnectedConv2d(self.n_channels, 2, 3)\n")
+    load_model_module(source)
+    bundle = build_bundle(get_model("ImportFormsNet"), source)
+    text = bundle.files[f"{RUNTIME_PACKAGE}/user_models/import_forms.py"]
+    assert text.splitlines()[:8] == [
+        "import os; from ..dynvision import model_components as components",
+        "from .. import dynvision; from ..dynvision.models import registry as _dv_registry",
+        "from typing import TYPE_CHECKING",
+        "from ..dynvision.models import (",
+        "    register_model,",
+        ")",
+        "if TYPE_CHECKING:",
+        "    from ..brain_models.adapter import DynVisionBrainModel",
+    ]
+    assert bundle.model_class == ("user_models.import_forms", "ImportFormsNet")
+    assert "dynvision.models.registry" in bundle.modules and "dynvision.models.dyrcnn" in bundle.modules
+
+
 def test_bundle_refuses_a_class_outside_the_given_file(tmp_path):
     from dynvision.models import get_model, load_model_module
 
