@@ -26,7 +26,7 @@ def map_torchvision_keys(key: str, key_map: Mapping[str, str]) -> Optional[str]:
 
 
 def _read_state_dict(source: Union[str, os.PathLike, Mapping[str, torch.Tensor]]) -> Dict[str, torch.Tensor]:
-    from dynvision.loading import read_torch_file, state_dict_of
+    from dynvision.loading.files import read_torch_file, state_dict_of
 
     # a file is read as tensors and plain data only; "module." prefixes (nn.DataParallel) are dropped
     if isinstance(source, Mapping):

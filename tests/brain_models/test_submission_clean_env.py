@@ -232,7 +232,6 @@ def plugins(tmp_path_factory):
     """Two registered plugins and what the project's adapter records from their checkpoints."""
     from brain_models import from_checkpoint
     from brain_models.submission import register
-    from dynvision.models import get_model, load_model_module
 
     root = tmp_path_factory.mktemp("plugins")
     images = _images(root / "images")
@@ -249,8 +248,7 @@ def plugins(tmp_path_factory):
                         model_module=source)
     plugin = register(checkpoint, "dynvision-clean-env-user", out=root / "out", model="CleanEnvNet",
                       model_module=source, omit_regions=["V2", "V4"], make_zip=True)
-    load_model_module(source)
-    reference = from_checkpoint(checkpoint, model_class=get_model("CleanEnvNet"), identifier=plugin.identifier)
+    reference = from_checkpoint(checkpoint, model_module=source, identifier=plugin.identifier)
     made["user"] = (plugin, _reference(reference, images))
     shutil.rmtree(source.parent)  # the plugin must carry the user's model itself
     for plugin, _ in made.values():
