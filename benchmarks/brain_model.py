@@ -16,15 +16,12 @@ def make_brain_model(loaded: LoadedModel, options: Any, benchmark: Any = None):
     global ProgressBrainModel
     if ProgressBrainModel is None:
         ProgressBrainModel = _progress_class(DynVisionBrainModel)
-    region_benchmarks = {}
-    if options.select_layers and benchmark is not None and getattr(benchmark, "region", None):
-        region_benchmarks[benchmark.region] = benchmark
     brain_model = ProgressBrainModel(
         loaded.model, identifier=loaded.identifier, visual_degrees=options.visual_degrees,
         region_layer_map=dict(options.region_layer_map) or None, t_presentation=options.t_presentation,
         latency=options.latency, batch_size=options.batch_size, mean=loaded.mean, std=loaded.std,
         reduction=options.reduction, max_features=options.max_features, seed=options.seed,
-        region_benchmarks=region_benchmarks or None, device=options.device)
+        device=options.device)
     brain_model.progress = options.progress
     return brain_model
 

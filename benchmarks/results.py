@@ -77,6 +77,8 @@ class Result:
     time_bins: List[List[float]] = field(default_factory=list)  # [[start_ms, end_ms], ...]
     per_bin: List[Dict[str, Any]] = field(default_factory=list)  # {time_bin_start, time_bin_end, score, raw, ceiling}
     per_layer: Dict[str, float] = field(default_factory=dict)  # {layer: ceiled score}
+    # {region: {layer, scores, benchmark, split}}: layers chosen with --select-layers, on held-out stimuli
+    layer_selection: Dict[str, Any] = field(default_factory=dict)
     config_hash: Optional[str] = None
     weights_hash: Optional[str] = None
     checkpoint: Optional[str] = None

@@ -228,6 +228,15 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
                   settings_hash=settings_hash, versions=versions())
     for identifier, source, benchmark in pending:
         brain_model = make_brain_model(loaded, options, benchmark)
+        region = getattr(benchmark, "region", None)
+        if options.select_layers and region and region not in brain_model.region_layer_map:
+            from .selection import held_out_split
+
+            # the layer is chosen on one part of the stimuli, the other part is scored
+            selection, benchmark, split = held_out_split(benchmark, seed=options.seed)
+            brain_model.region_benchmarks[region] = selection
+            log(f"[{benchmark.identifier}] choosing a layer for {region} on {split['n_selection']} held-out "
+                f"stimuli; scoring the other {split['n_scored']}")
         try:
             outcome = run_benchmark(brain_model, benchmark, log)
         except ValueError as error:
@@ -248,6 +257,10 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
         ceiling = attrs.get("ceiling")
         if ceiling is not None and "note" in getattr(ceiling, "attrs", {}):
             notes.append(f"{benchmark.identifier}: {ceiling.attrs['note']}")
+        for chosen in brain_model.layer_selections.values():
+            split = chosen.get("split") or {}
+            notes.append(f"layer {chosen['layer']} chosen for {chosen['region']} on {split.get('n_selection', '?')} "
+                         f"held-out stimuli; scored on the other {split.get('n_scored', '?')}")
         if summary["per_bin"]:
             notes.append(f"score, raw and ceiling are means over {len(summary['per_bin'])} time bins")
         notes.extend(brain_model.horizon_notes)  # scored beyond the trained horizon (the adapter warned)
@@ -264,6 +277,8 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
             timings={"extraction": round(outcome.extraction, 3), "ceiling": round(outcome.ceiling, 3),
                      "metric": round(max(outcome.total - outcome.extraction, 0.0), 3),
                      "total": round(outcome.total + outcome.ceiling, 3)},
+            layer_selection={region: {k: v for k, v in chosen.items() if k != "path"}
+                             for region, chosen in brain_model.layer_selections.items()},
             notes=notes, normalization=normalization, **common)
         if result.score is None:
             raise ScoringError(f"{benchmark.identifier} returned no score ({outcome.score!r})")

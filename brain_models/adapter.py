@@ -132,6 +132,8 @@ class DynVisionBrainModel(BrainModel):
         self.region_layer_map: Dict[str, LayerSpec] = {
             **load_stored_region_layer_map(self._identifier), **declared, **dict(region_layer_map or {})}
         self.region_benchmarks = dict(region_benchmarks or {})
+        #: {region: what brain_models.select_layer chose in this session (layer, scores, split)}
+        self.layer_selections: Dict[str, Dict[str, Any]] = {}
         self.behavioral_readout_layer = behavioral_readout_layer
         #: the time the model was trained over; recordings beyond it are flagged (:attr:`horizon_notes`)
         self.trained_horizon_ms = float(getattr(model, "trained_horizon_ms", int(model.input_dims[0]) * self.dt))

@@ -5,18 +5,23 @@ scored by the region's benchmark (any callable ``benchmark(brain_model) ->
 Score``, e.g. a Brain-Score ``NeuralBenchmark``); the best layer is kept and
 stored as JSON in ``$DYNVISION_HOME/models/<identifier>/region_layer_map.json``,
 where the adapter finds it the next time it wraps a model of that identifier.
+
+A candidate's value is its headline over *all* time bins
+(:func:`brain_models.headline.headline`: undefined bins count as 0). The
+benchmark given here should see only stimuli that are not scored afterwards
+(``benchmarks.selection.held_out_split`` builds such a pair); the split it
+describes (``benchmark.stimulus_split`` or ``split=``) is stored with the choice.
 """
 from __future__ import annotations
 
 import json
 import math
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Callable, Dict, Optional, Sequence
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Sequence
 
 from dynvision.fileio import write_text_atomically
 
+from .headline import headline
 from .paths import region_layer_map_path
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -24,8 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 def _score_value(score) -> float:
-    value = float(np.asarray(score).reshape(-1)[0]) if np.asarray(score).size else float("nan")
-    return value
+    """The candidate's value: the headline over all time bins (NaN bins as 0)."""
+    return headline(score)
 
 
 def select_layer(
@@ -34,12 +39,16 @@ def select_layer(
     benchmark: Callable,
     candidate_layers: Optional[Sequence[str]] = None,
     store: bool = True,
+    split: Optional[Mapping[str, Any]] = None,
 ) -> Dict[str, object]:
     """Score ``candidate_layers`` (default: all of the model's areas) for
     ``region`` with ``benchmark``, commit the best one and (``store``) save it.
 
-    Returns ``{"region", "layer", "scores": {layer: score}, "benchmark", "path"}``.
+    :param split: which stimuli ``benchmark`` scores (default: its ``stimulus_split``
+        attribute, if any); recorded with the choice.
+    Returns ``{"region", "layer", "scores": {layer: score}, "benchmark", "split", "path"}``.
     """
+    split = dict(split if split is not None else getattr(benchmark, "stimulus_split", None) or {}) or None
     layers = list(candidate_layers) if candidate_layers is not None else [
         layer for layer in brain_model.available_layers() if layer != "classifier"]
     if not layers:
@@ -60,13 +69,18 @@ def select_layer(
     best = max(ranked)[2]
     brain_model.region_layer_map[region] = best
     identifier = getattr(benchmark, "identifier", None) or type(benchmark).__name__
-    result = {"region": region, "layer": best, "scores": scores, "benchmark": str(identifier), "path": None}
+    result = {"region": region, "layer": best, "scores": scores, "benchmark": str(identifier), "split": split,
+              "path": None}
     if store:
-        result["path"] = str(store_choice(brain_model.identifier, region, best, scores, str(identifier)))
+        result["path"] = str(store_choice(brain_model.identifier, region, best, scores, str(identifier), split))
+    selections = getattr(brain_model, "layer_selections", None)
+    if isinstance(selections, dict):
+        selections[region] = result
     return result
 
 
-def store_choice(identifier: str, region: str, layer: str, scores: Dict[str, float], benchmark: str):
+def store_choice(identifier: str, region: str, layer: str, scores: Dict[str, float], benchmark: str,
+                 split: Optional[Mapping[str, Any]] = None):
     """Merge one region's choice into the model's stored JSON (written atomically)."""
     path = region_layer_map_path(identifier)
     data = {"model_identifier": identifier, "region_layer_map": {}, "selection": {}}
@@ -77,6 +91,7 @@ def store_choice(identifier: str, region: str, layer: str, scores: Dict[str, flo
     data["selection"][region] = {
         "benchmark": benchmark,
         "scores": {k: (None if math.isnan(v) else v) for k, v in scores.items()},
+        "split": None if split is None else dict(split),
         "chosen_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     return write_text_atomically(path, json.dumps(data, indent=2, sort_keys=True))

@@ -88,3 +88,51 @@ def test_selection_with_brainscore_neural_benchmark_finds_the_driving_layer(tmp_
     assert result["layer"] == "V1", result["scores"]
     assert result["scores"]["V1"] > result["scores"]["IT"]
     assert np.isfinite(list(result["scores"].values())).all()
+
+
+class PerBinBenchmark:
+    """Returns a per-bin score (``time_bin`` dim) for each layer, as Brain-Score's temporal benchmarks do."""
+
+    identifier = "fake.V4-temporal"
+
+    def __init__(self, per_bin):
+        self.per_bin = per_bin
+
+    def __call__(self, brain_model):
+        from brainscore_core import Score
+
+        layer = brain_model.layers_for("V4")[0]
+        bins = [(0, 10), (10, 20), (20, 30), (30, 40)]
+        return Score(self.per_bin[layer], dims=["time_bin"],
+                     coords={"time_bin_start": ("time_bin", [s for s, _ in bins]),
+                             "time_bin_end": ("time_bin", [e for _, e in bins])})
+
+
+def test_selection_ranks_layers_over_all_bins_not_the_first(tmp_path, monkeypatch):
+    """Known answer: V1 [.30,.10,.10,.10] (mean .15) vs IT [.20,.80,.85,.90] (mean .6875): IT, not V1."""
+    monkeypatch.setenv("DYNVISION_HOME", str(tmp_path / "home"))
+    brain_model = DynVisionBrainModel(UndeclaredNet(), identifier="per-bin")
+    bench = PerBinBenchmark({"V1": [.30, .10, .10, .10], "IT": [.20, .80, .85, .90]})
+    result = select_layer(brain_model, "V4", bench, store=False)
+    assert result["layer"] == "IT"
+    assert result["scores"] == pytest.approx({"V1": 0.15, "IT": 0.6875})
+
+
+def test_selection_counts_undefined_bins_as_zero(tmp_path, monkeypatch):
+    """A layer silent in three of four bins (NaN) does not win on its one defined bin."""
+    monkeypatch.setenv("DYNVISION_HOME", str(tmp_path / "home"))
+    brain_model = DynVisionBrainModel(UndeclaredNet(), identifier="per-bin-nan")
+    bench = PerBinBenchmark({"V1": [np.nan, np.nan, np.nan, .9], "IT": [.3, .3, .3, .3]})
+    result = select_layer(brain_model, "V4", bench, store=False)
+    assert result["layer"] == "IT" and result["scores"]["V1"] == pytest.approx(0.225)
+
+
+def test_selection_records_the_split_of_its_benchmark(tmp_path, monkeypatch):
+    monkeypatch.setenv("DYNVISION_HOME", str(tmp_path / "home"))
+    brain_model = DynVisionBrainModel(UndeclaredNet(), identifier="with-split")
+    fake = FakeBenchmark("IT")
+    fake.stimulus_split = {"method": "held-out stimuli", "n_selection": 20, "n_scored": 20}
+    result = select_layer(brain_model, "V4", fake)
+    assert result["split"]["n_selection"] == 20
+    assert json.loads(open(result["path"]).read())["selection"]["V4"]["split"]["n_scored"] == 20
+    assert brain_model.layer_selections["V4"]["layer"] == "IT"
