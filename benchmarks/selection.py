@@ -17,24 +17,17 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
+from .neural import has_coord
+
 #: fraction of the stimuli the layer is chosen on (the rest is scored)
 DEFAULT_SELECTION_FRACTION = 0.5
-
-
-def _has(assembly: Any, coord: str) -> bool:
-    # a level of a MultiIndex dim is not listed in ``coords`` of Brain-Score's assemblies, but indexes
-    try:
-        assembly[coord]
-    except (KeyError, TypeError):
-        return False
-    return True
 
 
 def _target(benchmark: Any):
     # Brain-Score's NeuralBenchmark keeps its target assembly only as ``_assembly`` (our own
     # benchmarks subclass it); this is the one place that reads or replaces it.
     assembly = getattr(benchmark, "_assembly", None)
-    if assembly is None or not _has(assembly, "stimulus_id"):
+    if assembly is None or not has_coord(assembly, "stimulus_id"):
         raise ValueError(
             f"{getattr(benchmark, 'identifier', benchmark)}: --select-layers needs a neural benchmark whose "
             "stimuli can be split (a Brain-Score NeuralBenchmark, this project's own, or user data); "
@@ -48,7 +41,7 @@ def split_stimuli(assembly: Any, fraction: float, seed: int) -> Tuple[np.ndarray
     if not 0 < float(fraction) < 1:
         raise ValueError(f"selection fraction {fraction}: must lie strictly between 0 and 1")
     ids = np.asarray(assembly["stimulus_id"].values).astype(str)
-    groups = (np.asarray(assembly["object_name"].values).astype(str) if _has(assembly, "object_name")
+    groups = (np.asarray(assembly["object_name"].values).astype(str) if has_coord(assembly, "object_name")
               else np.full(len(ids), ""))
     first: Dict[str, str] = {}
     for stimulus, group in zip(ids, groups):
@@ -95,7 +88,7 @@ def held_out_split(benchmark: Any, fraction: float = DEFAULT_SELECTION_FRACTION,
     assembly = _target(benchmark)
     selection_ids, scored_ids = split_stimuli(assembly, fraction, seed)
     split = {"method": "held-out stimuli", "fraction": float(fraction), "seed": int(seed),
-             "stratified_by": "object_name" if _has(assembly, "object_name") else None,
+             "stratified_by": "object_name" if has_coord(assembly, "object_name") else None,
              "n_selection": int(len(selection_ids)), "n_scored": int(len(scored_ids)),
              "selection_digest": _digest(selection_ids), "scored_digest": _digest(scored_ids)}
     return (_subset(benchmark, selection_ids, "selection", split), _subset(benchmark, scored_ids, "scored", split),

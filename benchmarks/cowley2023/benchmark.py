@@ -11,6 +11,9 @@
   (``ImageNet-top1``, ``Geirhos2021*-top1``). ``NeuralBenchmark`` still
   applies ``explained_variance``, so its score is the un-normalised r**2;
   ``score.raw`` holds the PLS correlation r, ``score.attrs['ceiling']`` is 1.
+
+Both score with this project's conventions (:mod:`benchmarks.neural`): an r
+below 0 (or undefined) scores 0.
 """
 from __future__ import annotations
 
@@ -18,7 +21,9 @@ from typing import Optional
 
 from brainscore_core import Score
 from brainscore_vision import load_ceiling, load_metric
-from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark, average_repetition
+from brainscore_vision.benchmark_helpers.neural_common import average_repetition
+
+from ..neural import NonNegativeNeuralBenchmark
 
 from ..paths import PathLike
 from . import data
@@ -54,24 +59,24 @@ def compute_ceiling(data_dir: Optional[PathLike] = None, offline: Optional[bool]
     return load_ceiling("internal_consistency")(ceiling_assembly(data_dir, offline))
 
 
-def Cowley2023V4PLS(data_dir: Optional[PathLike] = None, offline: Optional[bool] = None) -> NeuralBenchmark:
+def Cowley2023V4PLS(data_dir: Optional[PathLike] = None, offline: Optional[bool] = None) -> NonNegativeNeuralBenchmark:
     """Ceiled PLS benchmark on session 210325 (640 images, 50 neurons, one 50-150 ms bin)."""
     trials = _static(data.load_assembly(CEILED_SESSION, data_dir, offline, average_repetitions=False))
     assembly = average_repetition(trials)
     halves = alternate_repetition_halves(trials)
     ceiler = load_ceiling("internal_consistency")
-    return NeuralBenchmark(identifier="Cowley2023.V4-pls", version=1, assembly=assembly,
+    return NonNegativeNeuralBenchmark(identifier="Cowley2023.V4-pls", version=1, assembly=assembly,
                            similarity_metric=pls_metric(), visual_degrees=VISUAL_DEGREES,
                            number_of_trials=NUMBER_OF_TRIALS[CEILED_SESSION],
                            ceiling_func=lambda: ceiler(halves), parent="V4", bibtex=data.BIBTEX)
 
 
-def Cowley2023V4PLSRaw(data_dir: Optional[PathLike] = None, offline: Optional[bool] = None) -> NeuralBenchmark:
+def Cowley2023V4PLSRaw(data_dir: Optional[PathLike] = None, offline: Optional[bool] = None) -> NonNegativeNeuralBenchmark:
     """Un-ceiled PLS benchmark on session 210224 (800 images, 67 neurons, repeat-averaged)."""
     assembly = _static(data.load_assembly(RAW_SESSION, data_dir, offline, average_repetitions=True))
     unit_ceiling = Score(1)
     unit_ceiling.attrs["note"] = "no ceiling: session 210224 is published repeat-averaged only"
-    return NeuralBenchmark(identifier="Cowley2023.V4-pls-raw", version=1, assembly=assembly,
+    return NonNegativeNeuralBenchmark(identifier="Cowley2023.V4-pls-raw", version=1, assembly=assembly,
                            similarity_metric=pls_metric(), visual_degrees=VISUAL_DEGREES,
                            number_of_trials=NUMBER_OF_TRIALS[RAW_SESSION],
                            ceiling_func=lambda: unit_ceiling, parent="V4", bibtex=data.BIBTEX)

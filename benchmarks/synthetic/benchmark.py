@@ -6,7 +6,9 @@ on the synthetic data, built only from Brain-Score's own parts.
   in ``MajajHong2015public.IT-temporal-pls``;
 - ceiling: ``internal_consistency_temporal`` (split-half over repetitions,
   Spearman-Brown corrected, per bin);
-- ceiled per bin with Brain-Score's ``explained_variance`` (``r**2 / ceiling``).
+- ceiled per bin with Brain-Score's ``explained_variance`` (``r**2 / ceiling``),
+  with this project's conventions (:mod:`benchmarks.neural`): a bin with r < 0
+  or an undefined r scores 0.
 
 Brain-Score's ``NeuralBenchmark`` returns the per-bin values without labels;
 this benchmark returns their mean over bins as the score and keeps the bins
@@ -17,10 +19,11 @@ from __future__ import annotations
 import contextlib
 from typing import Dict, Iterator, Optional
 
-import numpy as np
 from brainscore_core import Score
 from brainscore_vision import load_ceiling, load_metric
-from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark, average_repetition
+from brainscore_vision.benchmark_helpers.neural_common import average_repetition
+
+from ..neural import NonNegativeNeuralBenchmark
 
 from . import data
 from .parameters import describe
@@ -47,7 +50,7 @@ def _in_process_parallelism() -> Iterator[None]:
 _CEILINGS: Dict[str, Score] = {}
 
 
-class SyntheticTemporalBenchmark(NeuralBenchmark):
+class SyntheticTemporalBenchmark(NonNegativeNeuralBenchmark):
     """Temporal PLS against the ground-truth network's synthetic IT neurons.
 
     Calling it returns a scalar :class:`Score`: the mean over time bins of the
@@ -91,21 +94,8 @@ class SyntheticTemporalBenchmark(NeuralBenchmark):
         return _CEILINGS[key]
 
     def __call__(self, candidate) -> Score:
-        ceiling = self.ceiling
+        self.ceiling  # computed (once) outside the threading scope below, as before
         with _in_process_parallelism():
-            ceiled = super().__call__(candidate)
-        raw = ceiled.attrs[Score.RAW_VALUES_KEY]
-        if "time_bin" not in raw.dims:  # a single-bin configuration
-            return ceiled
-        # A bin in which the committed layer has not responded yet gives constant
-        # features, which Pearson's r leaves undefined (NaN): it predicts nothing, so 0.
-        values = np.nan_to_num(np.asarray(ceiled.values, dtype=float), nan=0.0)
-        per_bin = Score(values, coords={c: raw[c] for c in ("time_bin_start", "time_bin_end")}, dims=["time_bin"])
-        score = Score(float(np.mean(values)))
-        score.attrs[Score.RAW_VALUES_KEY] = raw
-        score.attrs["ceiling"] = ceiling
-        score.attrs["per_bin"] = per_bin
-        if "error" in raw.attrs:
-            score.attrs["error"] = Score(float(np.nanmean(raw.attrs["error"].values)))
+            score = super().__call__(candidate)  # NonNegativeNeuralBenchmark: r < 0 and undefined bins score 0
         score.attrs["ground_truth"] = describe(dict(self.config.network))
         return score

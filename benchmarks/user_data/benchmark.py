@@ -8,7 +8,9 @@
   Spearman-Brown corrected, median over neuroids), per time bin when there are
   several; repetitions are relabelled as odd/even halves (Brain-Score's helper
   for unequal repeat counts) so every stimulus is in both halves;
-- score: ``r**2 / ceiling`` (Brain-Score's ``explained_variance``).
+- score: ``r**2 / ceiling`` (Brain-Score's ``explained_variance``) with this
+  project's conventions (:mod:`benchmarks.neural`): r < 0 or undefined scores 0,
+  several bins are averaged.
 
 Identifier: ``User.<name>.<region>-pls-<content hash>``: a changed file is a
 new benchmark, never served a stale cached ceiling.
@@ -76,8 +78,10 @@ def load_user_assembly(path: Path):
 def load_user_benchmark(path: Path):
     """The ``NeuralBenchmark`` for the data set whose responses are ``path``."""
     from brainscore_vision import load_ceiling, load_metric
-    from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark, average_repetition
+    from brainscore_vision.benchmark_helpers.neural_common import average_repetition
     from brainscore_vision.benchmarks.cowley2026.benchmark import alternate_repetition_halves
+
+    from ..neural import NonNegativeNeuralBenchmark
 
     trials, info = load_user_assembly(path)
     counts = info["repetitions"]
@@ -96,7 +100,8 @@ def load_user_benchmark(path: Path):
     ceiler = load_ceiling("internal_consistency_temporal" if temporal else "internal_consistency")
     number_of_trials = Counter(counts.values()).most_common(1)[0][0]
     identifier = f"User.{info['name']}.{info['region']}-pls-{info['digest']}"
-    benchmark = NeuralBenchmark(identifier=identifier, version=1, assembly=assembly, similarity_metric=metric,
-                                visual_degrees=info["visual_degrees"], number_of_trials=int(number_of_trials),
-                                ceiling_func=lambda: ceiler(halves), parent=info["region"], bibtex=None)
+    benchmark = NonNegativeNeuralBenchmark(
+        identifier=identifier, version=1, assembly=assembly, similarity_metric=metric,
+        visual_degrees=info["visual_degrees"], number_of_trials=int(number_of_trials),
+        ceiling_func=lambda: ceiler(halves), parent=info["region"], bibtex=None)
     return benchmark
