@@ -53,7 +53,7 @@ class ScoreOptions:
     visual_degrees: float = 8.0
     t_presentation: Optional[float] = 100.0
     latency: float = 0.0
-    reduction: str = "pool"
+    reduction: str = "pca"  # brain_models.DEFAULT_REDUCTION
     max_features: int = 1000
     seed: int = 0
     region_layer_map: Mapping[str, Any] = field(default_factory=dict)

@@ -19,7 +19,7 @@ _EXPORTS = {
     "DEFAULT_TIME_BINS": "adapter", "DynVisionBrainModel": "adapter", "load_stored_region_layer_map": "adapter",
     "weights_hash": "adapter",
     "from_checkpoint": "checkpoint",
-    "REDUCTIONS": "features", "LayerReducer": "features",
+    "DEFAULT_REDUCTION": "features", "REDUCTIONS": "features", "LayerReducer": "features",
     "select_layer": "layer_selection",
     "IMAGENET_MEAN": "stimuli", "IMAGENET_STD": "stimuli", "ImageLoader": "stimuli", "StimulusError": "stimuli",
     "TimePlan": "time_bins", "normalize_time_bins": "time_bins", "plan_time": "time_bins",

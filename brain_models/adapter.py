@@ -16,7 +16,8 @@ from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidA
 from brainscore_vision.model_interface import BrainModel
 from dynvision.identity import weights_hash
 
-from .features import LayerReducer
+from .features import DEFAULT_REDUCTION, LayerReducer
+from .reference_images import DEFAULT_REFERENCE_IMAGES
 from .paths import region_layer_map_path
 from .recording import CLASSIFIER, engine_layers, layer_shapes, run_binned
 from .stimuli import ImageLoader, Stimuli, as_stimuli
@@ -29,6 +30,8 @@ LayerSpec = Union[str, Sequence[str]]
 LOGITS = "logits"
 #: Brain-Score's standard recording window when a benchmark gives none
 DEFAULT_TIME_BINS = [(70, 170)]
+#: PCA loadings fitted on the reference images, by (weights, layer, settings): fitted once per process
+_FITTED_PCA: Dict[Tuple[Any, ...], Tuple[torch.Tensor, Dict[str, Any]]] = {}
 
 
 def load_stored_region_layer_map(identifier: str) -> Dict[str, LayerSpec]:
@@ -59,7 +62,10 @@ class DynVisionBrainModel(BrainModel):
     :param image_size: ``(H, W)`` or int; must match the model's ``input_dims`` (default: taken from it).
     :param mean, std: per-channel normalization (default: the model's ``image_mean``/``image_std``
         attributes if it has them, else ImageNet's).
-    :param reduction, max_features, seed: feature reduction per layer (see :mod:`brain_models.features`).
+    :param reduction, max_features, seed: feature reduction per layer (see :mod:`brain_models.features`;
+        default ``"pca"``: layers over ``max_features`` units are projected on principal components).
+    :param reference_images: how many images of the fixed reference set PCA is fitted on (default 1000,
+        as Brain-Score; see :mod:`brain_models.reference_images`).
     :param behavioral_readout_layer: layer for ``probabilities``/``odd_one_out`` (default: the IT
         layer, else the last layer).
     :param readout_time: ms of model time after onset at which behaviour is read out (default: the
@@ -86,9 +92,10 @@ class DynVisionBrainModel(BrainModel):
         image_size: Union[int, Tuple[int, int], None] = None,
         mean: Optional[Sequence[float]] = None,
         std: Optional[Sequence[float]] = None,
-        reduction: str = "pool",
+        reduction: str = DEFAULT_REDUCTION,
         max_features: int = 1000,
         seed: int = 0,
+        reference_images: int = DEFAULT_REFERENCE_IMAGES,
         behavioral_readout_layer: Optional[str] = None,
         readout_time: Optional[float] = None,
         readout_window: Optional[float] = None,
@@ -117,6 +124,9 @@ class DynVisionBrainModel(BrainModel):
         self.latency = float(latency)
         self.batch_size, self.max_segment_steps = int(batch_size), int(max_segment_steps)
         self.reduction, self.max_features, self.seed = reduction, int(max_features), int(seed)
+        if int(reference_images) < 2:
+            raise ValueError(f"reference_images={reference_images}: PCA needs at least 2 images")
+        self.reference_images = int(reference_images)
         self.squeeze_single_bin = bool(squeeze_single_bin)
         _, channels, height, width = (int(d) for d in model.input_dims)
         if image_size is not None:
@@ -203,9 +213,39 @@ class DynVisionBrainModel(BrainModel):
             for layer in missing:
                 # the classifier's outputs are class scores: never mixed by a projection
                 reduction = "none" if layer == CLASSIFIER else self.reduction
-                self._reducers[layer] = LayerReducer(layer, shapes[layer], self.max_features, reduction, self.seed)
-                _logger.debug("feature reduction %s", self._reducers[layer].describe())
+                reducer = LayerReducer(layer, shapes[layer], self.max_features, reduction, self.seed)
+                if reducer.needs_fit:
+                    self._fit_on_reference_images(reducer)
+                self._reducers[layer] = reducer
+                _logger.debug("feature reduction %s", reducer.describe())
         return {layer: self._reducers[layer] for layer in layers}
+
+    def _fit_on_reference_images(self, reducer: LayerReducer) -> None:
+        """Fit a PCA reducer on the layer's responses to the fixed reference images
+        (:mod:`brain_models.reference_images`), each image shown for the model's whole
+        trained horizon and its responses averaged over it. Fitted once per process for
+        the same weights, layer, normalization and settings."""
+        from .reference_images import REFERENCE_SET, reference_images
+
+        horizon = int(self.model.input_dims[0]) * self.dt
+        key = (weights_hash(self.model), reducer.layer, reducer.shape, reducer.max_features, self.reference_images,
+               REFERENCE_SET, self.loader.mean, self.loader.std, self.dt, horizon)
+        if key not in _FITTED_PCA:
+            plan = plan_time([(0.0, horizon)], self.dt, None, 0.0)
+            rows = []
+            for start in range(0, self.reference_images, self.batch_size):
+                n = min(self.batch_size, self.reference_images - start)
+                images = reference_images(n, self.loader, start=start).to(self.device)
+                sums = run_binned(self.model, images, plan, [reducer.layer], {reducer.layer: reducer.prepare},
+                                  self.max_segment_steps)
+                rows.append(sums[reducer.layer][:, 0].float().cpu())
+            fitted = reducer.fit(torch.cat(rows), {"image_set": REFERENCE_SET, "window_ms": [0.0, horizon]})
+            _FITTED_PCA[key] = (fitted.matrix, fitted.fit_info)
+        reducer.use(*_FITTED_PCA[key])
+
+    def feature_reductions(self) -> Dict[str, str]:
+        """How each recorded layer's responses were reduced (recorded in results)."""
+        return {layer: reducer.describe() for layer, reducer in self._reducers.items()}
 
     def look_at(self, stimuli: Any, number_of_trials: int = 1, require_variance: bool = False):
         """Recordings (``presentation x neuroid x time_bin``) after :meth:`start_recording`,

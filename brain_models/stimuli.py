@@ -54,12 +54,18 @@ class ImageLoader:
             raise StimulusError(f"{label}: file not found")
         try:
             with Image.open(path) as image:
-                image = image.convert("L" if self.channels == 1 else "RGB")
-                if image.size != (self.width, self.height):
-                    image = image.resize((self.width, self.height), Image.BILINEAR)
-                array = np.asarray(image, dtype=np.float32) / 255.0
+                return self.convert(image)
         except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
             raise StimulusError(f"{label}: cannot be read as an image ({type(error).__name__}: {error})") from error
+
+    def convert(self, image: Any) -> torch.Tensor:
+        """A PIL image -> the model's input ``(C, H, W)``: colour mode, size, normalization."""
+        from PIL import Image
+
+        image = image.convert("L" if self.channels == 1 else "RGB")
+        if image.size != (self.width, self.height):
+            image = image.resize((self.width, self.height), Image.BILINEAR)
+        array = np.asarray(image, dtype=np.float32) / 255.0
         tensor = torch.from_numpy(array.copy())
         tensor = tensor.unsqueeze(0) if tensor.dim() == 2 else tensor.permute(2, 0, 1)
         return (tensor - self._mean) / self._std

@@ -179,12 +179,12 @@ def test_feature_reduction_is_bounded_linear_and_deterministic(reduction):
     torch.testing.assert_close(reducer(x + 2 * y), reducer(x) + 2 * reducer(y), rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(reducer(x), again(x))
     assert reducer(x).shape == (4, reducer.n_features)
-    many_channels = LayerReducer("IT", (300, 2, 2), max_features=100)
+    many_channels = LayerReducer("IT", (300, 2, 2), max_features=100, reduction="pool")
     assert many_channels.kind == "pool+project" and many_channels(torch.randn(2, 300, 2, 2)).shape == (2, 100)
 
 
 def test_pool_grid_fills_the_budget():
-    reducer = LayerReducer("V1", (8, 32, 32), max_features=1000)
+    reducer = LayerReducer("V1", (8, 32, 32), max_features=1000, reduction="pool")
     assert reducer.grid == (11, 11) and reducer.n_features == 968
     sample = torch.randn(1, 8, 32, 32)
     torch.testing.assert_close(reducer(sample), F.adaptive_avg_pool2d(sample, 11).reshape(1, -1))
