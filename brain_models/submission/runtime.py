@@ -15,6 +15,8 @@ from typing import Any, Dict, List, Tuple, Union
 
 from ..adapter import DynVisionBrainModel, weights_hash
 
+from ..reference_images import DEFAULT_REFERENCE_IMAGES
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 #: the plugin file holding everything committed about the model except the region->layer map
@@ -162,6 +164,7 @@ def load_registered(plugin_dir: PathLike, identifier: str, model_class: type) ->
         reduction=features["reduction"],
         max_features=features["max_features"],
         seed=features["seed"],
+        reference_images=features.get("reference_images", DEFAULT_REFERENCE_IMAGES),
         behavioral_readout_layer=commitment.get("behavioral_readout_layer"),
         squeeze_single_bin=commitment.get("squeeze_single_bin", True),
         device=_device(),

@@ -14,6 +14,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
+from ..features import DEFAULT_REDUCTION
+from ..reference_images import REFERENCE_SET
 from . import templates
 from .bundle import RUNTIME_PACKAGE, build_bundle
 from .identifiers import plugin_name_for, validate_identifier, validate_plugin_name
@@ -153,7 +155,7 @@ def register(
     readout_window: Optional[float] = None,
     mean: Optional[Sequence[float]] = None,
     std: Optional[Sequence[float]] = None,
-    reduction: str = "pool",
+    reduction: str = DEFAULT_REDUCTION,
     max_features: int = 1000,
     seed: int = 0,
     behavioral_readout_layer: Optional[str] = None,
@@ -318,7 +320,8 @@ def register(
             "visual_degrees": float(brain_model.visual_degrees()),
             "input": {"channels": channels, "height": height, "width": width,
                       "mean": list(brain_model.loader.mean), "std": list(brain_model.loader.std)},
-            "features": {"reduction": reduction, "max_features": int(max_features), "seed": int(seed)},
+            "features": {"reduction": reduction, "max_features": int(max_features), "seed": int(seed),
+                         "reference_images": brain_model.reference_images, "reference_set": REFERENCE_SET},
             "behavioral_readout_layer": behavioral_readout_layer,
             "omitted_regions": omitted,
             "squeeze_single_bin": True,
