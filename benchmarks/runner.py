@@ -155,6 +155,23 @@ def _per_layer_scores(brain_model: Any, benchmark: Any, log: Callable[[str], Non
     return values
 
 
+def _sign_notes(summary: Dict[str, Any], own_convention: bool) -> List[str]:
+    """Result notes for bins whose r is undefined or below 0 (see docs/scoring.md)."""
+    def bins(items: List[List[float]]) -> str:
+        return ", ".join(f"{start:g}-{end:g} ms" for start, end in items)
+
+    credit = ("scored 0 (this project's convention)" if own_convention else
+              "Brain-Score's r**2/ceiling credits it as if r were positive (kept for comparability)")
+    notes = []
+    if summary["undefined_bins"]:
+        notes.append(f"undefined r (silent model) in {bins(summary['undefined_bins'])}: scored 0")
+    if summary["negative_r_bins"]:
+        notes.append(f"r < 0 in {bins(summary['negative_r_bins'])}: {credit}")
+    if not summary["per_bin"] and summary["raw"] is not None and summary["raw"] < 0:
+        notes.append(f"r = {summary['raw']:.3f} < 0: {credit}")
+    return notes
+
+
 def _fmt(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:.3f}"
 
@@ -262,7 +279,9 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
             notes.append(f"layer {chosen['layer']} chosen for {chosen['region']} on {split.get('n_selection', '?')} "
                          f"held-out stimuli; scored on the other {split.get('n_scored', '?')}")
         if summary["per_bin"]:
-            notes.append(f"score, raw and ceiling are means over {len(summary['per_bin'])} time bins")
+            notes.append(f"score, raw and ceiling are means over {len(summary['per_bin'])} time bins; a bin with "
+                         "undefined r (the model has not responded yet) counts as 0")
+        notes += _sign_notes(summary, own_convention=attrs.get("convention") is not None)
         notes.extend(brain_model.horizon_notes)  # scored beyond the trained horizon (the adapter warned)
         result = Result(
             benchmark=str(benchmark.identifier), score=summary["score"], raw=summary["raw"],

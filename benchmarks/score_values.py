@@ -6,6 +6,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
+from brain_models.headline import bin_values, mean_over_bins
+
 
 def _values(score: Any) -> np.ndarray:
     return np.asarray(getattr(score, "values", score), dtype=float)
@@ -30,7 +32,9 @@ def _time_bins_of(score: Any) -> Optional[List[Tuple[float, float]]]:
 
 
 def _per_bin(score: Any, raw: Any, ceiling: Any) -> List[Dict[str, Any]]:
-    """One entry per time bin when the benchmark scores several."""
+    """One entry per time bin when the benchmark scores several: the ceiled score as counted in
+    the headline (undefined -> 0), Brain-Score's raw r and ceiling (None where undefined), and
+    flags for a bin whose r is undefined or below 0."""
     bins = _time_bins_of(score) or _time_bins_of(raw)
     if not bins or len(bins) < 2:
         return []
@@ -45,14 +49,22 @@ def _per_bin(score: Any, raw: Any, ceiling: Any) -> List[Dict[str, Any]]:
         return [None if np.isnan(v) else float(v) for v in values]
 
     n = len(bins)
-    scores, raws, ceilings = along(score, n), along(raw, n), along(ceiling, n)
-    own = getattr(score, "attrs", {}).get("per_bin")  # the benchmark's own per-bin ceiled scores
-    if own is not None and "time_bin" in getattr(own, "dims", ()):
-        scores = along(own, n)
-    elif "time_bin" not in getattr(score, "dims", ()):
+    raws, ceilings = along(raw, n), along(ceiling, n)
+    own = bin_values(score)  # the benchmark's own per-bin ceiled scores, or Brain-Score's time_bin array
+    if own is None and _values(score).size == n:
+        own = _values(score).reshape(-1)  # Brain-Score's explained_variance drops the bin labels, keeps raw's order
+    if own is not None and own.size == n:
+        scores = [None if np.isnan(v) else float(v) for v in own]
+    else:
         scores = _decompose(_mean(score), raws, ceilings)
-    return [{"time_bin_start": s, "time_bin_end": e, "score": scores[i], "raw": raws[i], "ceiling": ceilings[i]}
-            for i, (s, e) in enumerate(bins)]
+    entries = []
+    for i, (start, end) in enumerate(bins):
+        undefined = raws[i] is None
+        entries.append({"time_bin_start": start, "time_bin_end": end,
+                        "score": 0.0 if undefined and scores[i] is None else scores[i],
+                        "raw": raws[i], "ceiling": ceilings[i], "undefined": undefined,
+                        "negative_r": bool(raws[i] is not None and raws[i] < 0)})
+    return entries
 
 
 def _decompose(headline: Optional[float], raws: List[Optional[float]], ceilings: List[Optional[float]]):
@@ -69,19 +81,34 @@ def _decompose(headline: Optional[float], raws: List[Optional[float]], ceilings:
 
 
 def summarize_score(score: Any) -> Dict[str, Any]:
-    """Headline numbers of a Brain-Score ``Score``: ceiled score, raw, ceiling, error, per-bin values."""
+    """Headline numbers of a Brain-Score ``Score``: ceiled score, raw, ceiling, error, per-bin values.
+
+    One rule for every temporal score (Brain-Score's temporal benchmarks, this project's, user
+    data): the headline is the mean over all time bins with undefined bins counted as 0
+    (:func:`brain_models.headline.mean_over_bins`); so is ``raw`` (an undefined r as 0);
+    ``ceiling`` is the mean of the per-bin ceilings. A static score is Brain-Score's number.
+    Bins with an undefined r or r < 0 are listed (``undefined_bins``, ``negative_r_bins``)."""
     attrs = getattr(score, "attrs", {})
     raw = attrs.get("raw")
     ceiling = attrs.get("ceiling")
     error = attrs.get("error")
     if error is None and raw is not None:
         error = getattr(raw, "attrs", {}).get("error")
+    per_bin = _per_bin(score, raw, ceiling)
+    if per_bin:
+        headline_score = mean_over_bins([np.nan if b["score"] is None else b["score"] for b in per_bin])
+        headline_raw = (None if all(b["raw"] is None for b in per_bin)
+                        else mean_over_bins([np.nan if b["raw"] is None else b["raw"] for b in per_bin]))
+    else:
+        headline_score, headline_raw = _mean(score), _mean(raw)
     return {
-        "score": _mean(score),
-        "raw": _mean(raw),
+        "score": headline_score,
+        "raw": headline_raw,
         "ceiling": _mean(ceiling),
         "error": _mean(error),
-        "per_bin": _per_bin(score, raw, ceiling),
+        "per_bin": per_bin,
+        "negative_r_bins": [[b["time_bin_start"], b["time_bin_end"]] for b in per_bin if b["negative_r"]],
+        "undefined_bins": [[b["time_bin_start"], b["time_bin_end"]] for b in per_bin if b["undefined"]],
     }
 
 

@@ -239,7 +239,13 @@ class DynVisionBrainModel(BrainModel):
                 sums = run_binned(self.model, images, plan, [reducer.layer], {reducer.layer: reducer.prepare},
                                   self.max_segment_steps)
                 rows.append(sums[reducer.layer][:, 0].float().cpu())
-            fitted = reducer.fit(torch.cat(rows), {"image_set": REFERENCE_SET, "window_ms": [0.0, horizon]})
+            try:
+                fitted = reducer.fit(torch.cat(rows), {"image_set": REFERENCE_SET, "window_ms": [0.0, horizon]})
+            except ValueError:
+                raise ValueError(
+                    f"{self.identifier}: layer {reducer.layer!r} does not respond to the reference images within "
+                    f"0-{horizon:g} ms (the model's trained horizon), so no PCA can be fitted; use reduction='pool' "
+                    f"(--reduction pool) or max_features >= {int(np.prod(reducer.shape))} (keeps every unit)") from None
             _FITTED_PCA[key] = (fitted.matrix, fitted.fit_info)
         reducer.use(*_FITTED_PCA[key])
 

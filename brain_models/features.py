@@ -203,6 +203,8 @@ def principal_components(data: torch.Tensor, max_components: int, chunk: int = 4
     values, vectors = values[order], vectors[:, order]
     keep = values > values[0].clamp(min=0) * 1e-10
     k = int(min(int(max_components), n - 1, units, int(keep.sum())))
+    if k == 0:
+        raise ValueError("the reference data have no variance: no principal component to keep")
     values, vectors = values[:k], vectors[:, :k]
     loadings = torch.empty(units, k, dtype=torch.float64)
     for lo in range(0, units, chunk):

@@ -102,6 +102,10 @@ def temporal_plot(results: Sequence[Result]) -> Optional[bytes]:
             scores = [math.nan if bin_["score"] is None else bin_["score"] for bin_ in result.per_bin]
             raws = [math.nan if bin_["raw"] is None else bin_["raw"] for bin_ in result.per_bin]
             top.plot(centers, scores, marker="o", markersize=3, color=color, label=_short(result.model_identifier, 48))
+            negative = [(c, v) for c, v, bin_ in zip(centers, scores, result.per_bin) if bin_.get("negative_r")]
+            if negative:  # bins with r < 0: Brain-Score's r**2/ceiling credits them; flagged
+                top.scatter(*zip(*negative), marker="x", s=36, color="red", zorder=3,
+                            label="r < 0" if result is temporal[0] else None)
             bottom.plot(centers, raws, marker="o", markersize=3, color=color)
             ceilings = [bin_["ceiling"] for bin_ in result.per_bin]
             if all(c is not None for c in ceilings):

@@ -66,3 +66,11 @@ def test_adapter_fits_pca_on_the_reference_set_deterministically(monkeypatch):
     second.start_recording("IT", [(0, 10)])
     x = torch.randn(3, *reducer.shape)
     torch.testing.assert_close(reducer(x), second._reducers["IT"](x), rtol=1e-6, atol=1e-6)
+
+
+def test_a_layer_silent_over_the_fitting_window_is_a_clear_error():
+    """IT needs 20 ms to respond with 10 ms delays; the model's horizon is 20 ms: nothing to fit."""
+    brain_model = DynVisionBrainModel(TinyNet(t_feedforward=10.0), identifier="silent", max_features=50,
+                                      reference_images=8)
+    with pytest.raises(ValueError, match=r"layer 'IT' does not respond .* 0-20 ms .*--reduction pool"):
+        brain_model.start_recording("IT", [(0, 10)])
