@@ -14,8 +14,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
-from ..features import DEFAULT_REDUCTION
-from ..reference_images import REFERENCE_SET
 from . import templates
 from .bundle import RUNTIME_PACKAGE, build_bundle
 from .identifiers import plugin_name_for, validate_identifier, validate_plugin_name
@@ -155,7 +153,7 @@ def register(
     readout_window: Optional[float] = None,
     mean: Optional[Sequence[float]] = None,
     std: Optional[Sequence[float]] = None,
-    reduction: str = DEFAULT_REDUCTION,
+    reduction: Optional[str] = None,
     max_features: int = 1000,
     seed: int = 0,
     behavioral_readout_layer: Optional[str] = None,
@@ -191,7 +189,11 @@ def register(
     from dynvision.loading import CONFIG_KEY, MODEL_KEY, ModelSource, load_model, read_checkpoint
 
     from ..adapter import DynVisionBrainModel, weights_hash
+    from ..features import DEFAULT_REDUCTION
     from ..recording import CLASSIFIER
+    from ..reference_images import REFERENCE_SET
+
+    reduction = DEFAULT_REDUCTION if reduction is None else reduction
 
     validate_identifier(identifier, check_registry=check_registry)
     plugin_name = validate_plugin_name(plugin_name or plugin_name_for(identifier), check_installed=check_registry)
