@@ -19,7 +19,7 @@ def make_brain_model(loaded: LoadedModel, options: Any, benchmark: Any = None):
     brain_model = ProgressBrainModel(
         loaded.model, identifier=loaded.identifier, visual_degrees=options.visual_degrees,
         region_layer_map=dict(options.region_layer_map) or None, t_presentation=options.t_presentation,
-        latency=options.latency, batch_size=options.batch_size, mean=loaded.mean, std=loaded.std,
+        latency=0.0 if options.latency == "auto" else options.latency, batch_size=options.batch_size, mean=loaded.mean, std=loaded.std,
         reduction=options.reduction, max_features=options.max_features, seed=options.seed,
         device=options.device)
     brain_model.progress = options.progress

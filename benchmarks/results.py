@@ -79,6 +79,8 @@ class Result:
     per_layer: Dict[str, float] = field(default_factory=dict)  # {layer: ceiled score}
     # {region: {layer, scores, benchmark, split}}: layers chosen with --select-layers, on held-out stimuli
     layer_selection: Dict[str, Any] = field(default_factory=dict)
+    # with --latency auto: {latency, scores: {candidate ms: headline}, split}: fitted on held-out stimuli
+    latency_fit: Dict[str, Any] = field(default_factory=dict)
     config_hash: Optional[str] = None
     weights_hash: Optional[str] = None
     checkpoint: Optional[str] = None

@@ -35,6 +35,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from .brain_model import make_brain_model
 from .brainscore_env import prepare_environment, quiet_metrics
 from .errors import ScoringError
+from .latency import AUTO, fit_latency
+from .latency import candidates as latency_candidates
 from .model_source import LoadedModel, ModelSpec, load_model
 from .paths import PathLike
 from .results import Result, find_result
@@ -52,7 +54,7 @@ class ScoreOptions:
 
     visual_degrees: float = 8.0
     t_presentation: Optional[float] = 100.0
-    latency: float = 0.0
+    latency: Union[float, str] = 0.0  # ms, or "auto": fitted on held-out stimuli (benchmarks.latency)
     reduction: str = "pca"  # brain_models.DEFAULT_REDUCTION
     max_features: int = 1000
     seed: int = 0
@@ -67,7 +69,7 @@ class ScoreOptions:
         return {
             "visual_degrees": float(self.visual_degrees),
             "t_presentation": None if self.t_presentation is None else float(self.t_presentation),
-            "latency": float(self.latency),
+            "latency": self.latency if self.latency == AUTO else float(self.latency),
             "reduction": self.reduction,
             "max_features": int(self.max_features),
             "seed": int(self.seed),
@@ -246,14 +248,23 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
     for identifier, source, benchmark in pending:
         brain_model = make_brain_model(loaded, options, benchmark)
         region = getattr(benchmark, "region", None)
-        if options.select_layers and region and region not in brain_model.region_layer_map:
+        choose_layer = options.select_layers and region and region not in brain_model.region_layer_map
+        latency_fit: Dict[str, Any] = {}
+        if choose_layer or options.latency == AUTO:
             from .selection import held_out_split
 
-            # the layer is chosen on one part of the stimuli, the other part is scored
+            # the layer and the latency are chosen on one part of the stimuli, the other part is scored
             selection, benchmark, split = held_out_split(benchmark, seed=options.seed)
-            brain_model.region_benchmarks[region] = selection
-            log(f"[{benchmark.identifier}] choosing a layer for {region} on {split['n_selection']} held-out "
-                f"stimuli; scoring the other {split['n_scored']}")
+            what = " and ".join(["a layer for " + str(region)] * bool(choose_layer) + ["the latency"] * (
+                options.latency == AUTO))
+            log(f"[{benchmark.identifier}] choosing {what} on {split['n_selection']} held-out stimuli; "
+                f"scoring the other {split['n_scored']}")
+            if choose_layer:
+                brain_model.region_benchmarks[region] = selection
+            if options.latency == AUTO:
+                with quiet_metrics():
+                    latency_fit = fit_latency(brain_model, selection, latency_candidates(brain_model.dt))
+                log(f"[{benchmark.identifier}] latency {latency_fit['latency']:g} ms")
         try:
             outcome = run_benchmark(brain_model, benchmark, log)
         except ValueError as error:
@@ -274,6 +285,10 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
         ceiling = attrs.get("ceiling")
         if ceiling is not None and "note" in getattr(ceiling, "attrs", {}):
             notes.append(f"{benchmark.identifier}: {ceiling.attrs['note']}")
+        if latency_fit:
+            notes.append(f"latency {latency_fit['latency']:g} ms fitted on {latency_fit['split']['n_selection']} "
+                         f"held-out stimuli (candidates {', '.join(latency_fit['scores'])} ms); scored on the "
+                         f"other {latency_fit['split']['n_scored']}")
         for chosen in brain_model.layer_selections.values():
             split = chosen.get("split") or {}
             notes.append(f"layer {chosen['layer']} chosen for {chosen['region']} on {split.get('n_selection', '?')} "
@@ -296,6 +311,7 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
             timings={"extraction": round(outcome.extraction, 3), "ceiling": round(outcome.ceiling, 3),
                      "metric": round(max(outcome.total - outcome.extraction, 0.0), 3),
                      "total": round(outcome.total + outcome.ceiling, 3)},
+            latency_fit=latency_fit,
             layer_selection={region: {k: v for k, v in chosen.items() if k != "path"}
                              for region, chosen in brain_model.layer_selections.items()},
             notes=notes, normalization=normalization, **common)

@@ -94,6 +94,8 @@ def summarize_score(score: Any) -> Dict[str, Any]:
     error = attrs.get("error")
     if error is None and raw is not None:
         error = getattr(raw, "attrs", {}).get("error")
+    if getattr(ceiling, "attrs", {}).get("unceiled"):
+        ceiling = None  # a unit placeholder (no ceiling could be estimated): reported as none
     per_bin = _per_bin(score, raw, ceiling)
     if per_bin:
         headline_score = mean_over_bins([np.nan if b["score"] is None else b["score"] for b in per_bin])

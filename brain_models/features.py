@@ -42,8 +42,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-REDUCTIONS = ("pca", "pool", "project", "none")
-DEFAULT_REDUCTION = "pca"
+from .reductions import DEFAULT_REDUCTION, REDUCTIONS
+
 #: most units a layer may have before PCA; larger maps are average-pooled over space to fit
 #: (the reference activations are held as images x units: 1000 x 32768 float32 = 131 MB)
 PCA_INPUT_UNITS = 32768

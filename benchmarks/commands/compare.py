@@ -8,6 +8,9 @@ from typing import Any, Dict, List
 from dynvision import arguments
 from dynvision.verbosity import progress_enabled, report_error
 
+from benchmarks.latency import parse_latency
+from brain_models.reductions import DEFAULT_REDUCTION, REDUCTION_HELP, REDUCTIONS
+
 DESCRIPTION = """\
 Build every variant of MODEL (the product of the --vary flags), with --train train it per seed with
 the config (else take checkpoints from --checkpoints DIR, else score the untrained variants and say
@@ -74,7 +77,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     adapter.add_argument("--visual-degrees", type=arguments.positive_float, default=8.0, help="default: 8")
     adapter.add_argument("--t-presentation", type=arguments.finite_float, default=100.0,
                          help="ms the image is shown (default: 100; negative: throughout)")
-    adapter.add_argument("--latency", type=arguments.finite_float, default=0.0, help="ms the model lags the recordings (default: 0)")
+    adapter.add_argument("--latency", type=parse_latency, default=0.0,
+                         help="ms the model lags the recordings (default: 0), or 'auto' (fitted on held-out stimuli)")
+    adapter.add_argument("--reduction", choices=REDUCTIONS, default=DEFAULT_REDUCTION, help=REDUCTION_HELP)
     adapter.add_argument("--max-features", type=arguments.positive_int, default=1000, help="features per layer (default: 1000)")
     adapter.add_argument("--batch-size", type=arguments.positive_int, default=32, help="images per forward pass (default: 32)")
     adapter.add_argument("--device", type=arguments.device, default=None, help="torch device (default: cpu)")
@@ -90,7 +95,7 @@ def _settings(args: argparse.Namespace) -> Dict[str, Any]:
     if t_presentation is not None and t_presentation < 0:
         t_presentation = None
     return {"visual_degrees": args.visual_degrees, "t_presentation": t_presentation, "latency": args.latency,
-            "max_features": args.max_features, "region_layer_map": _layer_map(args.layers),
+            "reduction": args.reduction, "max_features": args.max_features, "region_layer_map": _layer_map(args.layers),
             "select_layers": args.select_layers, "batch_size": args.batch_size, "device": args.device}
 
 
@@ -114,7 +119,8 @@ def command_line(args: argparse.Namespace, out: str) -> List[str]:
         line += ["--set", text]
     for text in args.layers:
         line += ["--layer", text]
-    defaults = {"visual_degrees": 8.0, "t_presentation": 100.0, "latency": 0.0, "max_features": 1000,
+    defaults = {"visual_degrees": 8.0, "t_presentation": 100.0, "latency": 0.0, "reduction": DEFAULT_REDUCTION,
+                "max_features": 1000,
                 "batch_size": 32, "device": None}
     for key, default in defaults.items():
         if getattr(args, key) != default:

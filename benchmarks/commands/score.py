@@ -7,6 +7,9 @@ from typing import Dict, List
 from dynvision import arguments
 from dynvision.verbosity import info, progress_enabled, report_error
 
+from benchmarks.latency import parse_latency
+from brain_models.reductions import DEFAULT_REDUCTION, REDUCTION_HELP, REDUCTIONS
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
@@ -43,7 +46,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                          help="degrees of visual angle the model's input spans (default: 8, Brain-Score's convention)")
     adapter.add_argument("--t-presentation", type=arguments.finite_float, default=100.0,
                          help="ms the image is shown before a blank (default: 100; negative: shown throughout)")
-    adapter.add_argument("--latency", type=arguments.finite_float, default=0.0, help="ms the model lags the recordings (default: 0)")
+    adapter.add_argument("--latency", type=parse_latency, default=0.0,
+                         help="ms the model lags the recordings (default: 0), or 'auto': fitted over 0-100 ms on "
+                              "held-out stimuli, the rest scored")
+    adapter.add_argument("--reduction", choices=REDUCTIONS, default=DEFAULT_REDUCTION, help=REDUCTION_HELP)
     adapter.add_argument("--max-features", type=arguments.positive_int, default=1000, help="features per layer after reduction (default: 1000)")
     adapter.add_argument("--layer", dest="layers", action="append", default=[], metavar="REGION=LAYER",
                          help="commit a layer to a region, e.g. --layer V4=V4 (repeatable)")
@@ -95,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         options = ScoreOptions(
             visual_degrees=args.visual_degrees,
             t_presentation=None if args.t_presentation is not None and args.t_presentation < 0 else args.t_presentation,
-            latency=args.latency, max_features=args.max_features, region_layer_map=_layer_map(args.layers),
+            latency=args.latency, reduction=args.reduction, max_features=args.max_features, region_layer_map=_layer_map(args.layers),
             select_layers=args.select_layers, per_layer=args.per_layer, batch_size=args.batch_size,
             device=args.device, progress=not args.no_progress and progress_enabled())
         spec = ModelSpec(args.model, checkpoint=args.checkpoint, config=args.config, overrides=args.overrides,

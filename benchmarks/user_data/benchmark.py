@@ -7,7 +7,10 @@
 - ceiling: Brain-Score's internal consistency (split-half over repetitions,
   Spearman-Brown corrected, median over neuroids), per time bin when there are
   several; repetitions are relabelled as odd/even halves (Brain-Score's helper
-  for unequal repeat counts) so every stimulus is in both halves;
+  for unequal repeat counts) so every stimulus is in both halves. A
+  ``reliability`` coordinate on ``neuroid`` (the user's own per-neuroid
+  reliability) replaces it by its median; data with one repetition of every
+  stimulus and no ``reliability`` are scored unceiled (:func:`choose_ceiling`);
 - score: ``r**2 / ceiling`` (Brain-Score's ``explained_variance``) with this
   project's conventions (:mod:`benchmarks.neural`): r < 0 or undefined scores 0,
   several bins are averaged.
@@ -75,33 +78,82 @@ def load_user_assembly(path: Path):
     return trials, info
 
 
+#: optional coordinate on ``neuroid``: each unit's reliability (Spearman-Brown corrected split-half r)
+RELIABILITY = "reliability"
+
+
+def supplied_reliability(trials, path: Path):
+    """The per-neuroid reliability the file supplies (coordinate ``reliability``), checked, or None."""
+    from ..neural import has_coord
+
+    if not has_coord(trials, RELIABILITY):
+        return None
+    values = np.asarray(trials[RELIABILITY].values, dtype=float)
+    if not np.isfinite(values).all() or (values <= 0).any() or (values > 1).any():
+        raise UserDataError(f"{path}: coordinate {RELIABILITY!r} must hold one reliability per neuroid in (0, 1] "
+                            f"(split-half r, Spearman-Brown corrected); found values from {np.nanmin(values):g} "
+                            f"to {np.nanmax(values):g}")
+    return values
+
+
+def choose_ceiling(trials, counts: Counter, temporal: bool, path: Path):
+    """``(ceiling function, description)`` for a data set, in this order:
+
+    1. a ``reliability`` coordinate in the file: the ceiling is its median over neuroids (what
+       Brain-Score's internal consistency reports: the median of per-neuroid split-half r);
+    2. every stimulus repeated at least twice: Brain-Score's internal consistency on the trials;
+    3. every stimulus once (repeat-averaged data): no ceiling; the score is the un-normalised
+       r**2 and the result reports no ceiling (``unceiled``).
+    """
+    from brainscore_core import Score
+    from brainscore_vision import load_ceiling
+    from brainscore_vision.benchmarks.cowley2026.benchmark import alternate_repetition_halves
+
+    reliability = supplied_reliability(trials, path)
+    single = [stimulus for stimulus, n in counts.items() if n < 2]
+    if reliability is not None:
+        ceiling = Score(float(np.median(reliability)))
+        ceiling.attrs["note"] = (f"ceiling = median of the per-neuroid reliability supplied in the file "
+                                 f"(coordinate {RELIABILITY!r}, {len(reliability)} neuroids)")
+        return (lambda: ceiling), "supplied reliability"
+    if not single:
+        halves = alternate_repetition_halves(trials)
+        ceiler = load_ceiling("internal_consistency_temporal" if temporal else "internal_consistency")
+        return (lambda: ceiler(halves)), "internal consistency"
+    if len(single) == len(counts):
+        unit = Score(1.0)
+        unit.attrs["note"] = ("no ceiling: every stimulus has one repetition (repeat-averaged data) and the file "
+                              f"supplies no {RELIABILITY!r} coordinate; the score is r**2, un-normalised")
+        unit.attrs["unceiled"] = True
+        return (lambda: unit), "unceiled"
+    raise UserDataError(
+        f"{path}: {len(single)} of {len(counts)} stimulus id(s) have 1 repetition (e.g. "
+        f"{', '.join(map(str, single[:5]))}) and the others more: the internal-consistency ceiling needs at least "
+        f"2 of every stimulus. Drop those stimuli, average every stimulus (scored unceiled), or supply a "
+        f"per-neuroid {RELIABILITY!r} coordinate")
+
+
 def load_user_benchmark(path: Path):
     """The ``NeuralBenchmark`` for the data set whose responses are ``path``."""
-    from brainscore_vision import load_ceiling, load_metric
+    from brainscore_vision import load_metric
     from brainscore_vision.benchmark_helpers.neural_common import average_repetition
-    from brainscore_vision.benchmarks.cowley2026.benchmark import alternate_repetition_halves
 
     from ..neural import NonNegativeNeuralBenchmark
 
     trials, info = load_user_assembly(path)
     counts = info["repetitions"]
-    too_few = [stimulus for stimulus, n in counts.items() if n < 2]
-    if too_few:
-        raise UserDataError(f"{path}: the internal-consistency ceiling needs at least 2 repetitions of every "
-                            f"stimulus; {len(too_few)} stimulus id(s) have 1, e.g. {', '.join(map(str, too_few[:5]))}")
     temporal = info["n_time_bins"] > 1
     if not temporal:
         trials = trials.squeeze("time_bin").transpose("presentation", "neuroid")
+    ceiling_func, _ = choose_ceiling(trials, counts, temporal, path)
     assembly = average_repetition(trials)
-    halves = alternate_repetition_halves(trials)
     stratify = "object_name" if "object_name" in trials.coords else None
     metric = load_metric("spantime_pls" if temporal else "pls",
                          crossvalidation_kwargs=dict(stratification_coord=stratify))
-    ceiler = load_ceiling("internal_consistency_temporal" if temporal else "internal_consistency")
     number_of_trials = Counter(counts.values()).most_common(1)[0][0]
     identifier = f"User.{info['name']}.{info['region']}-pls-{info['digest']}"
     benchmark = NonNegativeNeuralBenchmark(
         identifier=identifier, version=1, assembly=assembly, similarity_metric=metric,
         visual_degrees=info["visual_degrees"], number_of_trials=int(number_of_trials),
-        ceiling_func=lambda: ceiler(halves), parent=info["region"], bibtex=None)
+        ceiling_func=ceiling_func, parent=info["region"], bibtex=None)
     return benchmark

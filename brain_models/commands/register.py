@@ -7,6 +7,8 @@ from typing import Dict, List
 from dynvision import arguments
 from dynvision.verbosity import report_error
 
+from brain_models.reductions import DEFAULT_REDUCTION, REDUCTION_HELP, REDUCTIONS
+
 DEFAULT_OUT = "brainscore-submission"  # = brain_models.submission.DEFAULT_OUT (not imported: keeps --help fast)
 
 
@@ -58,6 +60,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="ms the image is shown from onset, blank afterwards (default: 100)")
     parser.add_argument("--latency", type=arguments.finite_float, default=0.0, metavar="MS",
                         help="ms by which the model lags the recordings (default: 0)")
+    parser.add_argument("--reduction", choices=REDUCTIONS, default=DEFAULT_REDUCTION, help=REDUCTION_HELP)
     parser.add_argument("--requirement", dest="requirements", action="append", default=[], metavar="SPEC",
                         help="extra line for requirements.txt (repeatable), for packages your --model-module file "
                              "needs at a version of your choice; the plugin carries the DynVision code itself")
@@ -108,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
         plugin = register(
             args.checkpoint, args.identifier, out=args.out, model=args.model, weights_url=args.weights_url,
             plugin_name=args.plugin_name, region_layer_map=region_map or None, visual_degrees=args.visual_degrees,
-            t_presentation=args.t_presentation, latency=args.latency, requirements=args.requirements,
+            t_presentation=args.t_presentation, latency=args.latency, reduction=args.reduction,
+            requirements=args.requirements,
             bibtex=bibtex, model_module=args.model_module, overwrite=args.overwrite, make_zip=args.zip,
             omit_regions=args.omit_regions,
             trust_checkpoint=args.trust_checkpoint,

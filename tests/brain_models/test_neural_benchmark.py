@@ -25,10 +25,10 @@ pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::Futur
 N_STIMULI, N_REPETITIONS, N_NEUROIDS = 40, 4, 24
 
 
-def recordings(brain_model, stimuli, time_bins, noise=0.3, seed=0, region="V1"):
-    """Trial-by-trial recordings (presentation x neuroid x time_bin) driven by the model's V1."""
+def recordings(brain_model, stimuli, time_bins, noise=0.3, seed=0, region="V1", layers=("V1",)):
+    """Trial-by-trial recordings (presentation x neuroid x time_bin) driven by the model's ``layers``."""
     rng = np.random.default_rng(seed)
-    features = brain_model.features(stimuli, ["V1"], time_bins=time_bins)  # presentation x neuroid x time_bin
+    features = brain_model.features(stimuli, list(layers), time_bins=time_bins)  # presentation x neuroid x time_bin
     x = features.values - features.values.mean(axis=0, keepdims=True)
     weights = rng.normal(size=(x.shape[1], N_NEUROIDS))
     clean = np.einsum("pft,fn->pnt", x, weights)

@@ -86,11 +86,48 @@ def test_csv_without_filename_column_or_with_unknown_ids(user_data, tmp_path):
         catalog.load_benchmark(str(nc))
 
 
-def test_one_repetition_cannot_give_a_ceiling(user_data, tmp_path):
+def test_repeat_averaged_data_are_scored_unceiled(user_data, tmp_path):
+    """One repetition of every stimulus and no reliability: no ceiling is invented."""
+    from brainscore_core import Score
+    from brainscore_vision.benchmark_helpers.neural_common import explained_variance
+
+    from benchmarks.score_values import summarize_score
+
     nc = _copy(user_data["static"], tmp_path)
     _rewrite(nc, lambda a: a.isel(presentation=a["repetition"].values == 0))
-    with pytest.raises(UserDataError, match="at least 2 repetitions"):
+    benchmark = catalog.load_benchmark(str(nc))
+    ceiling = benchmark.ceiling
+    assert float(ceiling) == 1.0 and ceiling.attrs["unceiled"] and "no ceiling" in ceiling.attrs["note"]
+    summary = summarize_score(explained_variance(Score(0.5), ceiling))
+    assert summary["ceiling"] is None and summary["score"] == pytest.approx(0.25) and summary["raw"] == 0.5
+
+
+def test_a_supplied_reliability_is_the_ceiling(user_data, tmp_path):
+    """Known answer: the ceiling is the median of the per-neuroid reliabilities in the file."""
+    nc = _copy(user_data["static"], tmp_path)
+    reliability = np.linspace(0.4, 0.9, 8)
+
+    def average_with_reliability(a):
+        a = a.isel(presentation=a["repetition"].values == 0)
+        return a.assign_coords(reliability=("neuroid", reliability))
+
+    _rewrite(nc, average_with_reliability)
+    benchmark = catalog.load_benchmark(str(nc))
+    assert float(benchmark.ceiling) == pytest.approx(np.median(reliability))
+    assert "reliability" in benchmark.ceiling.attrs["note"]
+
+
+def test_bad_reliability_and_mixed_repetitions_are_named(user_data, tmp_path):
+    nc = _copy(user_data["static"], tmp_path)
+    _rewrite(nc, lambda a: a.assign_coords(reliability=("neuroid", np.full(a.sizes["neuroid"], 1.5))))
+    with pytest.raises(UserDataError, match=r"'reliability' must hold one reliability per neuroid in \(0, 1\]"):
         catalog.load_benchmark(str(nc))
+    mixed = _copy(user_data["temporal"], tmp_path / "mixed")
+    first = str(xr.open_dataarray(mixed)["stimulus_id"].values[0])
+    _rewrite(mixed, lambda a: a.isel(presentation=~((a["stimulus_id"].values.astype(str) == first)
+                                                    & (a["repetition"].values > 0))))
+    with pytest.raises(UserDataError, match="1 of 30 stimulus id.*or supply a per-neuroid 'reliability'"):
+        catalog.load_benchmark(str(mixed))
 
 
 def test_not_netcdf(tmp_path):
