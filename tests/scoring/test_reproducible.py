@@ -1,0 +1,28 @@
+"""A trained default model's score on the offline benchmark is reproducible to 1e-6 across runs."""
+import pytest
+
+from benchmarks.model_source import ModelSpec
+from benchmarks.runner import ScoreOptions, score_model
+
+from .conftest import TINY_TRAIN, quiet
+
+
+@pytest.mark.slow
+def test_trained_model_scores_the_same_twice(tmp_path, monkeypatch):
+    from brain_models import adapter
+    from dynvision.config import load_config
+    from dynvision.training import train
+
+    run = train(load_config(None, list(TINY_TRAIN)), out=tmp_path / "run", test=False)
+    spec = ModelSpec("DyRCNNx4", checkpoint=run.best_checkpoint or run.last_checkpoint)
+    options = ScoreOptions(max_features=20, progress=False)  # 64 V4 units -> PCA on the reference images
+    results = []
+    for attempt in range(2):
+        monkeypatch.setattr(adapter, "_FITTED_PCA", {})  # fit the reduction again, as a new process would
+        results.append(score_model(spec, ["synthetic"], tmp_path / f"out{attempt}", options=options, log=quiet)[0])
+    first, second = results
+    assert first.settings["reduction"] == "pca" and first.trained is True
+    assert abs(first.score - second.score) < 1e-6 and abs(first.raw - second.raw) < 1e-6
+    assert len(first.per_bin) > 1
+    for a, b in zip(first.per_bin, second.per_bin):
+        assert abs(a["score"] - b["score"]) < 1e-6
