@@ -227,7 +227,7 @@ class DynVisionBrainModel(BrainModel):
         the same weights, layer, normalization and settings."""
         from .reference_images import REFERENCE_SET, reference_images
 
-        horizon = int(self.model.input_dims[0]) * self.dt
+        horizon = self.trained_horizon_ms
         key = (weights_hash(self.model), reducer.layer, reducer.shape, reducer.max_features, self.reference_images,
                REFERENCE_SET, self.loader.mean, self.loader.std, self.dt, horizon)
         if key not in _FITTED_PCA:
