@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List
 
-from brain_models.headline import headline
-from brain_models.time_bins import normalize_time_bins
 
 AUTO = "auto"
 #: default search range (ms): 0 to DEFAULT_MAX_MS in steps of DEFAULT_STEP_MS (rounded up to whole steps of dt)
@@ -36,6 +34,9 @@ def fit_latency(brain_model: Any, benchmark: Any, latencies: List[float]) -> Dic
     """Score ``benchmark`` (the selection part) at each latency that ends before its first time
     bin does, commit the best one on ``brain_model`` and return
     ``{"latency", "scores": {latency: headline}, "split"}``."""
+    from brain_models.headline import headline
+    from brain_models.time_bins import normalize_time_bins
+
     timebins = getattr(benchmark, "timebins", None)
     if timebins is not None:  # the model runs from onset: a latency must leave every bin some model time
         earliest_end = min(end for _, end in normalize_time_bins(timebins))
