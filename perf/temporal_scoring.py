@@ -56,7 +56,7 @@ def main() -> None:
 
     from brain_models import DynVisionBrainModel
     from benchmarks.temporal_metric import cross_validation_splits, per_bin_pls, per_bin_pls_reference
-    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+    import xarray as xr
     from dynvision.models import DyRCNNx4
 
     torch.manual_seed(0)
@@ -84,10 +84,9 @@ def main() -> None:
             noise = rng.normal(size=signal.shape) * signal.std(axis=1, keepdims=True)
             targets[name] = signal + noise
         ids = [f"image{i:04d}" for i in range(args.images)]
-        target_assembly = NeuroidAssembly(np.zeros((args.images, N_NEURONS)), dims=["presentation", "neuroid"],
-                                          coords={"stimulus_id": ("presentation", ids),
-                                                  "neuroid_id": ("neuroid", list(range(N_NEURONS)))})
-        _, splits = cross_validation_splits(target_assembly, stratification_coord=None)
+        presentations = xr.DataArray(np.zeros(args.images), coords={"stimulus_id": ("presentation", ids)},
+                                     dims=["presentation"])
+        _, splits = cross_validation_splits(presentations, stratification_coord=None)
 
         times = {(name, phase): [] for name in configurations for phase in ("record", "metric")}
         scores = {}
