@@ -9,7 +9,7 @@ ifneq ($(wildcard $(SHARED_DATA)/cowley2023),)
 export DYNVISION_DATA ?= $(SHARED_DATA)
 endif
 
-.PHONY: demo test install
+.PHONY: demo test install lint
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ install: $(STAMP)
 ## the main job on the embedded offline default: train briefly, score, report
 demo: $(STAMP)
 	$(VENV)/bin/dynvision quickstart
+
+## static checks (CI runs them before the tests): ruff (pyflakes, import order, complexity <= 10)
+## and mypy on the public API; both configured in pyproject.toml
+lint: $(STAMP)
+	$(VENV)/bin/ruff check dynvision brain_models benchmarks tests perf
+	$(VENV)/bin/mypy
 
 ## the test suite (what CI runs)
 test: $(STAMP)

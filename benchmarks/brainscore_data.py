@@ -24,9 +24,10 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Tuple
 from urllib.parse import urlparse
 
+from dynvision.fileio import write_text_atomically
+
 from .brainscore_env import configure_brainscore_environment
 from .errors import DataNotAvailableError
-from dynvision.fileio import write_text_atomically
 from .paths import OFFLINE_ENV, cache_dir, offline_requested
 
 S3_HOST = "brainscore-storage.s3.amazonaws.com"

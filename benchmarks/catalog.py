@@ -25,10 +25,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from dynvision.registry import Registry, UnknownNameError
-
 
 Availability = Tuple[bool, str]
 
@@ -210,7 +209,7 @@ def _looks_like_path(name: str) -> bool:
 
 # ---------------------------------------------------------------- loading
 
-def load_benchmark(identifier: str, options: Optional[LoadOptions] = None):
+def load_benchmark(identifier: str, options: Optional[LoadOptions] = None) -> Any:
     """Build the benchmark for one identifier returned by :func:`resolve`.
 
     Brain-Score benchmarks are loaded through
@@ -269,6 +268,8 @@ def _imagenet_available() -> Availability:
     # imagenet2012.csv (a mount on Brain-Score's servers); nothing is downloadable.
     import csv
     spec = importlib.util.find_spec("brainscore_vision")
+    if spec is None or not spec.submodule_search_locations:
+        return False, "brainscore_vision is not installed"
     table = Path(list(spec.submodule_search_locations)[0]) / "benchmarks" / "imagenet" / "imagenet2012.csv"
     with open(table, newline="") as handle:
         paths = [Path(row["filepath"]) for row in csv.DictReader(handle)]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from typing import Any, Dict, List
 
-
 AUTO = "auto"
 #: default search range (ms): 0 to DEFAULT_MAX_MS in steps of DEFAULT_STEP_MS (rounded up to whole steps of dt)
 DEFAULT_MAX_MS = 100.0

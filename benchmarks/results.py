@@ -29,7 +29,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Union
 
 from dynvision.fileio import atomic_path
 
@@ -112,7 +112,7 @@ class Result:
         """True when the benchmark scores several time bins."""
         return len(self.per_bin) > 1
 
-    def arrays(self):
+    def arrays(self) -> Any:
         """The netCDF arrays as an ``xarray.Dataset`` (None when there are none)."""
         if not self.arrays_file or self.path is None:
             return None
@@ -158,7 +158,7 @@ class Result:
             raise ValueError(f"{path}: not valid JSON ({error})") from None
         return cls.from_dict(data, path)
 
-    def save(self, out_dir: PathLike, arrays=None) -> Path:
+    def save(self, out_dir: PathLike, arrays: Any = None) -> Path:
         """Write ``<stem>.nc`` (if ``arrays``, an ``xarray.Dataset``) then ``<stem>.json``, atomically."""
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -215,7 +215,7 @@ def find_result(out_dir: PathLike, model_identifier: str, benchmark: str) -> Opt
 
 
 # --------------------------------------------------------------------- helpers
-def _atomic_write(path: Path, write) -> None:
+def _atomic_write(path: Path, write: Callable[[str], Any]) -> None:
     with atomic_path(path) as tmp:
         write(str(tmp))
 
@@ -263,7 +263,18 @@ def iter_table_rows(results: Iterable[Result]) -> List[Dict[str, str]]:
     return rows
 
 
-def to_frame(results: Iterable[Result]):
+def format_table(results: Iterable[Result]) -> str:
+    """The plain-text score table ``dynvision score`` prints (one row per benchmark)."""
+    rows = iter_table_rows(results)
+    header = ["benchmark", "raw", "ceiling", "score", "error", "layer", "time bins"]
+    lines = [header] + [[row[h] for h in header] for row in rows]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    out = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines]
+    out.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(out)
+
+
+def to_frame(results: Iterable[Result]) -> Any:
     """A pandas DataFrame, one row per result: the scalar fields (lists and dicts left out)."""
     import pandas as pd
 

@@ -21,62 +21,71 @@ stimuli resized to the model's visual field) stay on.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
-import platform
 import os
+import platform
 import time
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
-from .brain_model import make_brain_model
+from brain_models.settings import AdapterSettings
+
 from .brainscore_env import prepare_environment, quiet_metrics
 from .errors import ScoringError
 from .latency import AUTO, fit_latency
 from .latency import candidates as latency_candidates
 from .model_source import LoadedModel, ModelSpec, load_model
 from .paths import PathLike
+from .progress import PhaseProgress
 from .results import Result, find_result
 from .score_values import score_arrays, summarize_score
 
-__all__ = ["ScoreOptions", "ScoringError", "run_benchmark", "score_model", "versions"]
+__all__ = ["ScoreOptions", "ScoringError", "make_brain_model", "run_benchmark", "score_model", "versions"]
 
 
 @dataclass
-class ScoreOptions:
-    """How the model is shown the stimuli and recorded (adapter settings; see
-    :class:`brain_models.DynVisionBrainModel`). Everything but ``batch_size``,
-    ``device`` and ``progress`` enters the settings hash that decides whether
-    a stored result can be reused."""
+class ScoreOptions(AdapterSettings):
+    """How the model is shown the stimuli and recorded (the adapter's settings,
+    :class:`brain_models.AdapterSettings`) plus how a scoring run goes. What the
+    recording depends on (not batch size, device or progress) enters the settings
+    hash that decides whether a stored result can be reused."""
 
-    visual_degrees: float = 8.0
-    t_presentation: Optional[float] = 100.0
-    latency: Union[float, str] = 0.0  # ms, or "auto": fitted on held-out stimuli (benchmarks.latency)
-    reduction: str = "pca"  # brain_models.DEFAULT_REDUCTION
-    max_features: int = 1000
-    seed: int = 0
-    region_layer_map: Mapping[str, Any] = field(default_factory=dict)
+    # ms, or "auto": fitted on held-out stimuli (benchmarks.latency) before the adapter records
+    latency: Union[float, str] = 0.0  # type: ignore[assignment]
     select_layers: bool = False  # choose a layer for an uncommitted region with the benchmark itself
     per_layer: bool = False  # also score every layer for the benchmark's region
-    batch_size: int = 32
-    device: Optional[str] = None
     progress: bool = True
 
     def settings(self) -> Dict[str, Any]:
-        return {
-            "visual_degrees": float(self.visual_degrees),
-            "t_presentation": None if self.t_presentation is None else float(self.t_presentation),
-            "latency": self.latency if self.latency == AUTO else float(self.latency),
-            "reduction": self.reduction,
-            "max_features": int(self.max_features),
-            "seed": int(self.seed),
-            "region_layer_map": {k: v for k, v in sorted(dict(self.region_layer_map).items())},
-            "select_layers": bool(self.select_layers),
-            "per_layer": bool(self.per_layer),
-        }
+        return {**self.recorded(), "select_layers": bool(self.select_layers), "per_layer": bool(self.per_layer)}
+
+    def _check_latency(self) -> None:
+        if self.latency != AUTO:
+            super()._check_latency()
+
+    def adapter_settings(self) -> AdapterSettings:
+        """The adapter's settings (an ``"auto"`` latency starts at 0 ms until it is fitted)."""
+        values = {item.name: getattr(self, item.name) for item in dataclasses.fields(AdapterSettings)}
+        return AdapterSettings(**{**values, "latency": 0.0 if self.latency == AUTO else self.latency})
+
+
+def make_brain_model(loaded: LoadedModel, options: ScoreOptions, benchmark: Any = None,
+                     progress: Optional[PhaseProgress] = None) -> Any:
+    """The :class:`~brain_models.DynVisionBrainModel` of ``loaded`` with ``options``; with
+    ``select_layers``, ``benchmark`` chooses the layer of its region when none is committed."""
+    from brain_models import DynVisionBrainModel
+
+    region_benchmarks = {}
+    if options.select_layers and benchmark is not None and getattr(benchmark, "region", None):
+        region_benchmarks[benchmark.region] = benchmark
+    return DynVisionBrainModel(loaded.model, identifier=loaded.identifier, settings=options.adapter_settings(),
+                               mean=loaded.mean, std=loaded.std, region_benchmarks=region_benchmarks or None,
+                               progress=progress)
 
 
 def versions() -> Dict[str, str]:
@@ -119,23 +128,30 @@ def _timed_ceiling(benchmark: Any) -> Tuple[Any, float]:
     return ceiling, time.perf_counter() - start
 
 
-def run_benchmark(brain_model: Any, benchmark: Any, log: Callable[[str], None] = print) -> _Outcome:
+def run_benchmark(brain_model: Any, benchmark: Any, log: Callable[[str], None] = print,
+                  progress: Optional[PhaseProgress] = None) -> _Outcome:
     """``benchmark(brain_model)`` with timings: the ceiling first (cached by Brain-Score under the
     benchmark's identifier), then the benchmark's own call (activations + metric)."""
     identifier = getattr(benchmark, "identifier", str(benchmark))
     log(f"[{identifier}] ceiling ...")
     _, ceiling_seconds = _timed_ceiling(benchmark)
     before = brain_model.extraction_seconds
-    brain_model.progress_label = f"[{identifier}] activations"
+    if progress is not None:
+        progress.phase(f"[{identifier}] activations")
     log(f"[{identifier}] recording the model and fitting the metric ...")
     start = time.perf_counter()
-    with quiet_metrics():
-        score = benchmark(brain_model)
+    try:
+        with quiet_metrics():
+            score = benchmark(brain_model)
+    finally:
+        if progress is not None:
+            progress.close()
     total = time.perf_counter() - start
     return _Outcome(score, brain_model.extraction_seconds - before, ceiling_seconds, total)
 
 
-def _per_layer_scores(brain_model: Any, benchmark: Any, log: Callable[[str], None]) -> Dict[str, float]:
+def _per_layer_scores(brain_model: Any, benchmark: Any, log: Callable[[str], None],
+                      progress: PhaseProgress) -> Dict[str, float]:
     region = getattr(benchmark, "region", None)
     if not region:
         log(f"[{benchmark.identifier}] --per-layer: the benchmark records no region; skipped")
@@ -145,11 +161,13 @@ def _per_layer_scores(brain_model: Any, benchmark: Any, log: Callable[[str], Non
     try:
         for layer in [layer for layer in brain_model.available_layers() if layer != "classifier"]:
             brain_model.region_layer_map[region] = layer
-            brain_model.progress_label = f"[{benchmark.identifier}] layer {layer}"
+            progress.phase(f"[{benchmark.identifier}] layer {layer}")
             with quiet_metrics():
                 values[layer] = summarize_score(benchmark(brain_model))["score"]
+            progress.close()  # before the log line: a bar and a message never share the terminal line
             log(f"[{benchmark.identifier}] layer {layer}: {_fmt(values[layer])}")
     finally:
+        progress.close()
         if committed is None:
             brain_model.region_layer_map.pop(region, None)
         else:
@@ -178,6 +196,18 @@ def _fmt(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:.3f}"
 
 
+@dataclass
+class _Run:
+    """What every benchmark of one :func:`score_model` call shares."""
+
+    loaded: LoadedModel
+    options: ScoreOptions
+    out_dir: PathLike
+    log: Callable[[str], None]
+    settings_hash: str
+    common: Dict[str, Any]
+
+
 def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequence[str], out_dir: PathLike, *,
                 options: Optional[ScoreOptions] = None, data_dir: Optional[PathLike] = None,
                 offline: Optional[bool] = None, force: bool = False,
@@ -198,13 +228,7 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
     prepare_environment()
     from . import catalog
 
-    identifiers: List[Tuple[str, str]] = []  # (identifier, name given)
-    for name in benchmark_names:
-        for identifier in catalog.resolve(name):
-            if identifier not in [i for i, _ in identifiers]:
-                identifiers.append((identifier, str(name)))
-    if not identifiers:
-        raise ScoringError("no benchmark given")
+    identifiers = _benchmark_identifiers(catalog, benchmark_names)
     loaded = load_model(model_spec)
     log(f"model: {loaded.identifier}; weights: {loaded.weights.describe()}; normalisation: "
         f"{_normalization_text(loaded)}")
@@ -212,128 +236,169 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
         log(_loud(note))
     settings = options.settings()
     settings_hash = _hash_json(settings)
-    load_options = catalog.LoadOptions(data_dir=None if data_dir is None else Path(data_dir), offline=offline)
-
-    # reuse what is stored; load every remaining benchmark before scoring any (fail fast on missing data)
-    results: Dict[str, Result] = {}
-    pending: List[Tuple[str, str, Any]] = []
-    for identifier, source in identifiers:
-        is_path = _is_path_benchmark(identifier)
-        if not is_path:
-            stored = None if force else _reusable(out_dir, loaded.identifier, identifier, settings_hash)
-            if stored is not None:
-                log(f"[{identifier}] reusing {stored.path} (same model, weights, config and settings; "
-                    "--force to re-score)")
-                results[identifier] = stored
-                if reused is not None:
-                    reused.append(identifier)
-                continue
-        log(f"[{identifier}] loading benchmark ...")
-        benchmark = catalog.load_benchmark(identifier, load_options)
-        if is_path:
-            stored = None if force else _reusable(out_dir, loaded.identifier, benchmark.identifier, settings_hash)
-            if stored is not None:
-                log(f"[{benchmark.identifier}] reusing {stored.path} (same model, data and settings; --force to re-score)")
-                results[identifier] = stored
-                if reused is not None:
-                    reused.append(identifier)
-                continue
-        pending.append((identifier, source, benchmark))
-
-    common = dict(model=loaded.name, model_identifier=loaded.identifier, config_hash=loaded.config_hash,
+    common: Dict[str, Any] = dict(model=loaded.name, model_identifier=loaded.identifier, config_hash=loaded.config_hash,
                   weights_hash=loaded.weights_hash, checkpoint=loaded.checkpoint,
                   checkpoint_hash=loaded.checkpoint_hash, trained=loaded.trained,
                   weights_source=loaded.weights.to_dict(), settings=settings,
                   settings_hash=settings_hash, versions=versions())
+    run = _Run(loaded, options, out_dir, log, settings_hash, common)
+    load_options = catalog.LoadOptions(data_dir=None if data_dir is None else Path(data_dir), offline=offline)
+    results, pending = _stored_or_loaded(run, catalog, identifiers, load_options, force)
+    if reused is not None:
+        reused.extend(results)
     for identifier, source, benchmark in pending:
-        brain_model = make_brain_model(loaded, options, benchmark)
-        region = getattr(benchmark, "region", None)
-        choose_layer = options.select_layers and region and region not in brain_model.region_layer_map
-        latency_fit: Dict[str, Any] = {}
-        if choose_layer or options.latency == AUTO:
-            from .selection import held_out_split
-
-            # the layer and the latency are chosen on one part of the stimuli, the other part is scored
-            selection, benchmark, split = held_out_split(benchmark, seed=options.seed)
-            what = " and ".join(["a layer for " + str(region)] * bool(choose_layer) + ["the latency"] * (
-                options.latency == AUTO))
-            log(f"[{benchmark.identifier}] choosing {what} on {split['n_selection']} held-out stimuli; "
-                f"scoring the other {split['n_scored']}")
-            if choose_layer:
-                brain_model.region_benchmarks[region] = selection
-            if options.latency == AUTO:
-                with quiet_metrics():
-                    latency_fit = fit_latency(brain_model, selection, latency_candidates(brain_model.dt))
-                log(f"[{benchmark.identifier}] latency {latency_fit['latency']:g} ms")
-        try:
-            outcome = run_benchmark(brain_model, benchmark, log)
-        except ValueError as error:
-            if "no layer is committed" in str(error):
-                raise ScoringError(f"{error}. Or let DynVision choose one with --select-layers "
-                                   f"(scores every layer on {benchmark.identifier}).") from None
-            raise
-        summary = summarize_score(outcome.score)
-        per_layer: Dict[str, float] = {}
-        if len(brain_model.recorded_layers) == 1 and summary["score"] is not None:
-            per_layer[brain_model.recorded_layers[0]] = summary["score"]
-        if options.per_layer:
-            per_layer.update(_per_layer_scores(brain_model, benchmark, log))
-        normalization = {**loaded.normalization.to_dict(), "mean": list(brain_model.loader.mean),
-                         "std": list(brain_model.loader.std)}  # the values the adapter applied
-        notes = list(loaded.notes)
-        attrs = getattr(outcome.score, "attrs", {})
-        ceiling = attrs.get("ceiling")
-        if ceiling is not None and "note" in getattr(ceiling, "attrs", {}):
-            notes.append(f"{benchmark.identifier}: {ceiling.attrs['note']}")
-        if latency_fit:
-            notes.append(f"latency {latency_fit['latency']:g} ms fitted on {latency_fit['split']['n_selection']} "
-                         f"held-out stimuli (candidates {', '.join(latency_fit['scores'])} ms); scored on the "
-                         f"other {latency_fit['split']['n_scored']}")
-        for chosen in brain_model.layer_selections.values():
-            split = chosen.get("split") or {}
-            notes.append(f"layer {chosen['layer']} chosen for {chosen['region']} on {split.get('n_selection', '?')} "
-                         f"held-out stimuli; scored on the other {split.get('n_scored', '?')}")
-        if summary["per_bin"]:
-            notes.append(f"score, raw and ceiling are means over {len(summary['per_bin'])} time bins; a bin with "
-                         "undefined r (the model has not responded yet) counts as 0")
-        notes += _sign_notes(summary, own_convention=attrs.get("convention") is not None)
-        notes.extend(brain_model.horizon_notes)  # scored beyond the trained horizon (the adapter warned)
-        result = Result(
-            benchmark=str(benchmark.identifier), score=summary["score"], raw=summary["raw"],
-            ceiling=summary["ceiling"], error=summary["error"],
-            benchmark_version=None if getattr(benchmark, "version", None) is None else str(benchmark.version),
-            benchmark_source=source, region=getattr(benchmark, "region", None),
-            layers=list(brain_model.recorded_layers),
-            time_bins=[[float(s), float(e)] for s, e in brain_model.recorded_bins],
-            per_bin=summary["per_bin"], per_layer=per_layer,
-            trained_horizon_ms=brain_model.trained_horizon_ms, scored_horizon_ms=brain_model.scored_horizon_ms,
-            date=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            timings={"extraction": round(outcome.extraction, 3), "ceiling": round(outcome.ceiling, 3),
-                     "metric": round(max(outcome.total - outcome.extraction, 0.0), 3),
-                     "total": round(outcome.total + outcome.ceiling, 3)},
-            latency_fit=latency_fit,
-            layer_selection={region: {k: v for k, v in chosen.items() if k != "path"}
-                             for region, chosen in brain_model.layer_selections.items()},
-            notes=notes, normalization=normalization, **common)
-        if result.score is None:
-            raise ScoringError(f"{benchmark.identifier} returned no score ({outcome.score!r})")
-        path = result.save(out_dir, score_arrays(outcome.score, summary["per_bin"], per_layer))
-        log(f"[{result.benchmark}] score {result.score:.3f} (raw {_fmt(result.raw)}, ceiling "
-            f"{_fmt(result.ceiling)}) -> {path}")
-        results[identifier] = result
+        results[identifier] = _score_one(run, benchmark, source)
     return [results[identifier] for identifier, _ in identifiers]
+
+
+def _benchmark_identifiers(catalog: Any, names: Sequence[str]) -> List[Tuple[str, str]]:
+    """``(identifier, name given)`` for every benchmark the names resolve to, each once."""
+    identifiers: List[Tuple[str, str]] = []
+    for name in names:
+        for identifier in catalog.resolve(name):
+            if identifier not in [i for i, _ in identifiers]:
+                identifiers.append((identifier, str(name)))
+    if not identifiers:
+        raise ScoringError("no benchmark given")
+    return identifiers
+
+
+def _stored_or_loaded(run: _Run, catalog: Any, identifiers: Sequence[Tuple[str, str]], load_options: Any,
+                      force: bool) -> Tuple[Dict[str, Result], List[Tuple[str, str, Any]]]:
+    """The stored results that match, and every other benchmark loaded (all before any scoring, so
+    missing data fails fast). A data file's benchmark identifier is known only once it is loaded."""
+    results: Dict[str, Result] = {}
+    pending: List[Tuple[str, str, Any]] = []
+    for identifier, source in identifiers:
+        is_path = _is_path_benchmark(identifier)
+        stored = None if force or is_path else _reusable(run, identifier)
+        benchmark = None
+        if stored is None:
+            run.log(f"[{identifier}] loading benchmark ...")
+            benchmark = catalog.load_benchmark(identifier, load_options)
+            stored = _reusable(run, benchmark.identifier) if is_path and not force else None
+        if stored is not None:
+            run.log(f"[{stored.benchmark}] reusing {stored.path} (same model, weights, config, data and settings; "
+                    "--force to re-score)")
+            results[identifier] = stored
+        else:
+            pending.append((identifier, source, benchmark))
+    return results, pending
+
+
+def _score_one(run: _Run, benchmark: Any, source: str) -> Result:
+    """Score one loaded benchmark and save its result."""
+    progress = PhaseProgress(enabled=run.options.progress)
+    brain_model = make_brain_model(run.loaded, run.options, benchmark, progress)
+    benchmark, latency_fit = _choose_on_held_out(run, brain_model, benchmark)
+    outcome = _run_committed(brain_model, benchmark, run.log, progress)
+    summary = summarize_score(outcome.score)
+    per_layer: Dict[str, float] = {}
+    if len(brain_model.recorded_layers) == 1 and summary["score"] is not None:
+        per_layer[brain_model.recorded_layers[0]] = summary["score"]
+    if run.options.per_layer:
+        per_layer.update(_per_layer_scores(brain_model, benchmark, run.log, progress))
+    normalization = {**run.loaded.normalization.to_dict(), "mean": list(brain_model.loader.mean),
+                     "std": list(brain_model.loader.std)}  # the values the adapter applied
+    result = Result(
+        benchmark=str(benchmark.identifier), score=summary["score"], raw=summary["raw"],
+        ceiling=summary["ceiling"], error=summary["error"],
+        benchmark_version=None if getattr(benchmark, "version", None) is None else str(benchmark.version),
+        benchmark_source=source, region=getattr(benchmark, "region", None),
+        layers=list(brain_model.recorded_layers),
+        time_bins=[[float(s), float(e)] for s, e in brain_model.recorded_bins],
+        per_bin=summary["per_bin"], per_layer=per_layer,
+        trained_horizon_ms=brain_model.trained_horizon_ms, scored_horizon_ms=brain_model.scored_horizon_ms,
+        date=datetime.now(timezone.utc).isoformat(timespec="seconds"), timings=_timings(outcome),
+        latency_fit=latency_fit,
+        layer_selection={region: {k: v for k, v in chosen.items() if k != "path"}
+                         for region, chosen in brain_model.layer_selections.items()},
+        notes=_notes(run.loaded, benchmark, outcome, summary, latency_fit, brain_model),
+        normalization=normalization, **run.common)
+    if result.score is None:
+        raise ScoringError(f"{benchmark.identifier} returned no score ({outcome.score!r})")
+    path = result.save(run.out_dir, score_arrays(outcome.score, summary["per_bin"], per_layer))
+    run.log(f"[{result.benchmark}] score {result.score:.3f} (raw {_fmt(result.raw)}, ceiling "
+            f"{_fmt(result.ceiling)}) -> {path}")
+    return result
+
+
+def _run_committed(brain_model: Any, benchmark: Any, log: Callable[[str], None], progress: PhaseProgress) -> _Outcome:
+    """:func:`run_benchmark`, with the fix named when the benchmark's region has no layer."""
+    try:
+        return run_benchmark(brain_model, benchmark, log, progress)
+    except ValueError as error:
+        if "no layer is committed" in str(error):
+            raise ScoringError(f"{error}. Or let DynVision choose one with --select-layers "
+                               f"(scores every layer on {benchmark.identifier}).") from None
+        raise
+
+
+def _choose_on_held_out(run: _Run, brain_model: Any, benchmark: Any) -> Tuple[Any, Dict[str, Any]]:
+    """With ``select_layers`` (and no committed layer) or an ``"auto"`` latency: split the
+    benchmark's stimuli, choose the layer and fit the latency on one part; the other part is scored.
+    Returns the benchmark to score and the latency fit (empty when none)."""
+    options, log = run.options, run.log
+    region = getattr(benchmark, "region", None)
+    choose_layer = options.select_layers and region and region not in brain_model.region_layer_map
+    if not (choose_layer or options.latency == AUTO):
+        return benchmark, {}
+    from .selection import held_out_split
+
+    selection, benchmark, split = held_out_split(benchmark, seed=options.seed)
+    what = " and ".join(["a layer for " + str(region)] * bool(choose_layer) + ["the latency"] * (
+        options.latency == AUTO))
+    log(f"[{benchmark.identifier}] choosing {what} on {split['n_selection']} held-out stimuli; "
+        f"scoring the other {split['n_scored']}")
+    if choose_layer:
+        brain_model.region_benchmarks[region] = selection
+    latency_fit: Dict[str, Any] = {}
+    if options.latency == AUTO:
+        with quiet_metrics():
+            latency_fit = fit_latency(brain_model, selection, latency_candidates(brain_model.dt))
+        log(f"[{benchmark.identifier}] latency {latency_fit['latency']:g} ms")
+    return benchmark, latency_fit
+
+
+def _notes(loaded: LoadedModel, benchmark: Any, outcome: _Outcome, summary: Dict[str, Any],
+           latency_fit: Dict[str, Any], brain_model: Any) -> List[str]:
+    notes = list(loaded.notes)
+    attrs = getattr(outcome.score, "attrs", {})
+    ceiling = attrs.get("ceiling")
+    if ceiling is not None and "note" in getattr(ceiling, "attrs", {}):
+        notes.append(f"{benchmark.identifier}: {ceiling.attrs['note']}")
+    if latency_fit:
+        notes.append(f"latency {latency_fit['latency']:g} ms fitted on {latency_fit['split']['n_selection']} "
+                     f"held-out stimuli (candidates {', '.join(latency_fit['scores'])} ms); scored on the "
+                     f"other {latency_fit['split']['n_scored']}")
+    for chosen in brain_model.layer_selections.values():
+        split = chosen.get("split") or {}
+        notes.append(f"layer {chosen['layer']} chosen for {chosen['region']} on {split.get('n_selection', '?')} "
+                     f"held-out stimuli; scored on the other {split.get('n_scored', '?')}")
+    if summary["per_bin"]:
+        notes.append(f"score, raw and ceiling are means over {len(summary['per_bin'])} time bins; a bin with "
+                     "undefined r (the model has not responded yet) counts as 0")
+    notes += _sign_notes(summary, own_convention=attrs.get("convention") is not None)
+    notes.extend(brain_model.horizon_notes)  # scored beyond the trained horizon (the adapter warned)
+    return notes
+
+
+def _timings(outcome: _Outcome) -> Dict[str, float]:
+    return {"extraction": round(outcome.extraction, 3), "ceiling": round(outcome.ceiling, 3),
+            "metric": round(max(outcome.total - outcome.extraction, 0.0), 3),
+            "total": round(outcome.total + outcome.ceiling, 3)}
 
 
 def _is_path_benchmark(identifier: str) -> bool:
     return identifier.lower().endswith(".nc") or os.sep in identifier
 
 
-def _reusable(out_dir: PathLike, model_identifier: str, benchmark: str, settings_hash: str) -> Optional[Result]:
+def _reusable(run: _Run, benchmark: str) -> Optional[Result]:
     try:
-        stored = find_result(out_dir, model_identifier, benchmark)
+        stored = find_result(run.out_dir, run.loaded.identifier, benchmark)
     except (ValueError, OSError):
         return None  # unreadable: score again and replace it
-    if stored is None or stored.settings_hash != settings_hash:
+    if stored is None or stored.settings_hash != run.settings_hash:
         return None
     return stored
 
@@ -348,7 +413,7 @@ def _normalization_text(loaded: LoadedModel) -> str:
     if norm.mean is None:
         return "the adapter's default (ImageNet statistics)"
 
-    def values(numbers) -> str:
-        return "[" + ", ".join(f"{x:.4g}" for x in numbers) + "]"
+    def values(numbers: Optional[Sequence[float]]) -> str:
+        return "[" + ", ".join(f"{x:.4g}" for x in numbers or ()) + "]"
 
     return f"mean {values(norm.mean)}, std {values(norm.std)} (from the {norm.source})"

@@ -28,7 +28,7 @@ def _time_bins_of(score: Any) -> Optional[List[Tuple[float, float]]]:
     if "time_bin_start" in score.coords and "time_bin_end" in score.coords:
         starts, ends = score["time_bin_start"].values, score["time_bin_end"].values
         return [(float(s), float(e)) for s, e in zip(starts, ends)]
-    return [tuple(float(v) for v in item) for item in score["time_bin"].values]
+    return [(float(start), float(end)) for start, end in score["time_bin"].values]
 
 
 def _per_bin(score: Any, raw: Any, ceiling: Any) -> List[Dict[str, Any]]:
@@ -39,7 +39,7 @@ def _per_bin(score: Any, raw: Any, ceiling: Any) -> List[Dict[str, Any]]:
     if not bins or len(bins) < 2:
         return []
 
-    def along(value, n):
+    def along(value: Any, n: int) -> List[Optional[float]]:
         if value is None:
             return [None] * n
         values = _values(value).reshape(-1) if "time_bin" in getattr(value, "dims", ()) else None
@@ -59,15 +59,17 @@ def _per_bin(score: Any, raw: Any, ceiling: Any) -> List[Dict[str, Any]]:
         scores = _decompose(_mean(score), raws, ceilings)
     entries = []
     for i, (start, end) in enumerate(bins):
-        undefined = raws[i] is None
+        raw_i = raws[i]
+        undefined = raw_i is None
         entries.append({"time_bin_start": start, "time_bin_end": end,
                         "score": 0.0 if undefined and scores[i] is None else scores[i],
-                        "raw": raws[i], "ceiling": ceilings[i], "undefined": undefined,
-                        "negative_r": bool(raws[i] is not None and raws[i] < 0)})
+                        "raw": raw_i, "ceiling": ceilings[i], "undefined": undefined,
+                        "negative_r": bool(raw_i is not None and raw_i < 0)})
     return entries
 
 
-def _decompose(headline: Optional[float], raws: List[Optional[float]], ceilings: List[Optional[float]]):
+def _decompose(headline: Optional[float], raws: List[Optional[float]],
+               ceilings: List[Optional[float]]) -> List[Optional[float]]:
     """Per-bin ceiled scores when the benchmark returns only their mean: Brain-Score ceils each bin
     (``r**2 / ceiling`` or ``r / ceiling``) and averages; whichever reproduces the headline is used."""
     n = len(raws)
@@ -97,6 +99,8 @@ def summarize_score(score: Any) -> Dict[str, Any]:
     if getattr(ceiling, "attrs", {}).get("unceiled"):
         ceiling = None  # a unit placeholder (no ceiling could be estimated): reported as none
     per_bin = _per_bin(score, raw, ceiling)
+    headline_score: Optional[float]
+    headline_raw: Optional[float]
     if per_bin:
         headline_score = mean_over_bins([np.nan if b["score"] is None else b["score"] for b in per_bin])
         headline_raw = (None if all(b["raw"] is None for b in per_bin)
@@ -114,7 +118,7 @@ def summarize_score(score: Any) -> Dict[str, Any]:
     }
 
 
-def score_arrays(score: Any, per_bin: List[Dict[str, Any]], per_layer: Dict[str, float]):
+def score_arrays(score: Any, per_bin: List[Dict[str, Any]], per_layer: Dict[str, float]) -> Any:
     """The arrays of a score as an ``xarray.Dataset`` with plain (netCDF-safe) coordinates."""
     import xarray as xr
 
@@ -146,7 +150,7 @@ def score_arrays(score: Any, per_bin: List[Dict[str, Any]], per_layer: Dict[str,
     return xr.Dataset(variables)
 
 
-def _plain_dataarray(array: Any):
+def _plain_dataarray(array: Any) -> Any:
     """A copy with plain dims and 1-D string/number coordinates (MultiIndex levels flattened)."""
     import xarray as xr
 

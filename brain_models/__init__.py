@@ -22,6 +22,7 @@ _EXPORTS = {
     "DEFAULT_REDUCTION": "features", "REDUCTIONS": "features", "LayerReducer": "features",
     "select_layer": "layer_selection",
     "IMAGENET_MEAN": "stimuli", "IMAGENET_STD": "stimuli", "ImageLoader": "stimuli", "StimulusError": "stimuli",
+    "AdapterSettings": "settings", "parse_region_layers": "settings",
     "TimePlan": "time_bins", "normalize_time_bins": "time_bins", "plan_time": "time_bins",
 }
 

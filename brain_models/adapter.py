@@ -2,30 +2,32 @@
 whose recordings resolve time."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 import json
 import logging
+import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
-from torch import nn
-
 from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
 from brainscore_vision.model_interface import BrainModel
+from torch import nn
+
 from dynvision.identity import weights_hash
 
-from .features import DEFAULT_REDUCTION, LayerReducer
-from .reference_images import DEFAULT_REFERENCE_IMAGES
+from .features import LayerReducer
 from .paths import region_layer_map_path
 from .recording import CLASSIFIER, engine_layers, layer_shapes, run_binned
+from .settings import AdapterSettings, LayerSpec
 from .stimuli import ImageLoader, Stimuli, as_stimuli
 from .time_bins import TimePlan, plan_time
 
 _logger = logging.getLogger(__name__)
 
-LayerSpec = Union[str, Sequence[str]]
+#: ``progress(done, total)``: images recorded so far out of ``total`` in the current recording
+ProgressHook = Callable[[int, int], None]
 #: Brain-Score's name for the classifier output in behavioural readouts
 LOGITS = "logits"
 #: Brain-Score's standard recording window when a benchmark gives none
@@ -48,86 +50,73 @@ def _coord_value(value: float) -> Union[int, float]:
     return int(value) if float(value).is_integer() else float(value)
 
 
+def _neuroid_coords(layer_regions: Sequence[Tuple[str, str]], reducers: Mapping[str, LayerReducer]) -> Dict[str, List[Any]]:
+    """The ``neuroid`` coordinates of the recorded features, layer after layer."""
+    neuroid: Dict[str, List[Any]] = {k: [] for k in ("neuroid_id", "neuroid_num", "layer", "region",
+                                                     "channel", "channel_x", "channel_y")}
+    for layer, region in layer_regions:
+        reducer = reducers[layer]
+        n = reducer.n_features
+        neuroid["neuroid_id"] += [f"{layer}.{i}" for i in range(n)]
+        neuroid["neuroid_num"] += list(range(n))
+        neuroid["layer"] += [layer] * n
+        neuroid["region"] += [region] * n
+        for key in ("channel", "channel_x", "channel_y"):
+            neuroid[key] += reducer.coords[key].tolist()
+    return neuroid
+
+
 class DynVisionBrainModel(BrainModel):
     """A DynVision model (``DynamicsModel``/``LightningBase``) as a Brain-Score ``BrainModel``.
 
     :param model: the DynVision model (put in eval mode; run under ``torch.no_grad``).
     :param identifier: unique name; default ``<ModelClass>-<weights hash>``.
-    :param visual_degrees: degrees of visual angle the model's input spans (Brain-Score's convention: 8).
-    :param region_layer_map: ``{region: layer or [layers]}``; overrides the model's declared
-        ``region_layer_map`` per region (merged: explicit > declared > stored selection).
-    :param t_presentation: ms the image is shown from onset; blank afterwards (None: throughout).
-    :param latency: ms by which the model lags the recording (recorded ``t`` = model ``t - latency``).
-    :param batch_size: images per forward pass.
+    :param settings: how the model is shown the stimuli and recorded (:class:`~brain_models.AdapterSettings`:
+        visual degrees, presentation time, latency, region->layer map, feature reduction, readout,
+        batch size, device, ...); keyword arguments named like its fields change single settings,
+        e.g. ``DynVisionBrainModel(model, t_presentation=50)``.
     :param image_size: ``(H, W)`` or int; must match the model's ``input_dims`` (default: taken from it).
     :param mean, std: per-channel normalization (default: the model's ``image_mean``/``image_std``
         attributes if it has them, else ImageNet's).
-    :param reduction, max_features, seed: feature reduction per layer (see :mod:`brain_models.features`;
-        default ``"pca"``: layers over ``max_features`` units are projected on principal components).
-    :param reference_images: how many images of the fixed reference set PCA is fitted on (default 1000,
-        as Brain-Score; see :mod:`brain_models.reference_images`).
-    :param behavioral_readout_layer: layer for ``probabilities``/``odd_one_out`` (default: the IT
-        layer, else the last layer).
-    :param readout_time: ms of model time after onset at which behaviour is read out (default: the
-        end of the model's trained loss window, ``model.loss_window_ms``, else its horizon
-        ``n_timesteps * dt``); never earlier than input needs to reach the readout layer (an error names
-        both times); ``readout_window`` ms before it are averaged (default ``dt``: the single step ending
-        at ``readout_time``).
     :param region_benchmarks: ``{region: benchmark}`` used to choose a layer for a region that has none
         (see :func:`brain_models.select_layer`); the choice is stored under ``$DYNVISION_HOME``.
-    :param max_segment_steps: most steps run per model call (bounds activation memory per batch).
-    :param squeeze_single_bin: with one requested bin, drop the ``time_bin`` dim (as Brain-Score's
-        ``TemporalAligned`` does; its neural benchmarks accept both).
+    :param progress: called as ``progress(done, total)`` while images are recorded: ``(0, total)``
+        before the first batch of a recording, then after every batch with the images done so far.
+
+    After a recording, :attr:`recorded_layers` and :attr:`recorded_bins` say what the caller asked
+    for and :attr:`extraction_seconds` how long recording took in total.
     """
 
     def __init__(
         self,
         model: nn.Module,
         identifier: Optional[str] = None,
-        visual_degrees: float = 8,
-        region_layer_map: Optional[Mapping[str, LayerSpec]] = None,
-        t_presentation: Optional[float] = 100.0,
-        latency: float = 0.0,
-        batch_size: int = 32,
+        settings: Optional[AdapterSettings] = None,
+        *,
         image_size: Union[int, Tuple[int, int], None] = None,
         mean: Optional[Sequence[float]] = None,
         std: Optional[Sequence[float]] = None,
-        reduction: str = DEFAULT_REDUCTION,
-        max_features: int = 1000,
-        seed: int = 0,
-        reference_images: int = DEFAULT_REFERENCE_IMAGES,
-        behavioral_readout_layer: Optional[str] = None,
-        readout_time: Optional[float] = None,
-        readout_window: Optional[float] = None,
         region_benchmarks: Optional[Mapping[str, Callable]] = None,
-        device: Union[str, torch.device, None] = None,
-        max_segment_steps: int = 8,
-        squeeze_single_bin: bool = True,
+        progress: Optional[ProgressHook] = None,
+        **changes: Any,
     ):
         if not isinstance(model, nn.Module) or not hasattr(model, "dt") or not hasattr(model, "input_dims"):
             raise TypeError(f"expected a DynVision model (with dt and input_dims), got {type(model).__name__}")
-        if not 0 < float(visual_degrees) < 9000:
-            raise ValueError(f"visual_degrees={visual_degrees}: expected a positive number of degrees")
-        if int(batch_size) < 1 or int(max_segment_steps) < 1:
-            raise ValueError(f"batch_size={batch_size} and max_segment_steps={max_segment_steps} must be >= 1")
-        if float(latency) < 0:
-            raise ValueError(f"latency={latency}: must be >= 0 ms")
+        settings = (settings or AdapterSettings()).replace(**changes)
         self.model = model
-        if device is not None:
-            self.model.to(device)
+        if settings.device is not None:
+            self.model.to(settings.device)
         self.model.eval()
         self.device = next(self.model.parameters()).device
         self._identifier = identifier or f"{type(model).__name__}-{weights_hash(model)}"
-        self._visual_degrees = visual_degrees
+        self._visual_degrees = settings.visual_degrees
         self.dt = float(model.dt)
-        self.t_presentation = None if t_presentation is None else float(t_presentation)
-        self.latency = float(latency)
-        self.batch_size, self.max_segment_steps = int(batch_size), int(max_segment_steps)
-        self.reduction, self.max_features, self.seed = reduction, int(max_features), int(seed)
-        if int(reference_images) < 2:
-            raise ValueError(f"reference_images={reference_images}: PCA needs at least 2 images")
-        self.reference_images = int(reference_images)
-        self.squeeze_single_bin = bool(squeeze_single_bin)
+        self.t_presentation = None if settings.t_presentation is None else float(settings.t_presentation)
+        self.latency = float(settings.latency)
+        self.batch_size, self.max_segment_steps = int(settings.batch_size), int(settings.max_segment_steps)
+        self.reduction, self.max_features, self.seed = settings.reduction, int(settings.max_features), int(settings.seed)
+        self.reference_images = int(settings.reference_images)
+        self.squeeze_single_bin = bool(settings.squeeze_single_bin)
         _, channels, height, width = (int(d) for d in model.input_dims)
         if image_size is not None:
             size = (int(image_size), int(image_size)) if np.isscalar(image_size) else tuple(int(s) for s in image_size)
@@ -140,19 +129,23 @@ class DynVisionBrainModel(BrainModel):
         declared = dict(getattr(type(model), "region_layer_map", {}) or {})
         declared.update(getattr(model, "region_layer_map", {}) or {})
         self.region_layer_map: Dict[str, LayerSpec] = {
-            **load_stored_region_layer_map(self._identifier), **declared, **dict(region_layer_map or {})}
+            **load_stored_region_layer_map(self._identifier), **declared, **dict(settings.region_layer_map)}
         self.region_benchmarks = dict(region_benchmarks or {})
         #: {region: what brain_models.select_layer chose in this session (layer, scores, split)}
         self.layer_selections: Dict[str, Dict[str, Any]] = {}
-        self.behavioral_readout_layer = behavioral_readout_layer
+        self.behavioral_readout_layer = settings.behavioral_readout_layer
         #: the time the model was trained over; recordings beyond it are flagged (:attr:`horizon_notes`)
         self.trained_horizon_ms = float(getattr(model, "trained_horizon_ms", int(model.input_dims[0]) * self.dt))
         self.scored_horizon_ms: Optional[float] = None
         self.horizon_notes: List[str] = []
         window = getattr(model, "loss_window_ms", None)
         default_readout = float(window[1]) if window is not None else self.trained_horizon_ms
-        self.readout_time = float(readout_time) if readout_time is not None else default_readout
-        self.readout_window = float(readout_window) if readout_window is not None else self.dt
+        self.readout_time = float(settings.readout_time) if settings.readout_time is not None else default_readout
+        self.readout_window = float(settings.readout_window) if settings.readout_window is not None else self.dt
+        self.progress = progress
+        self.extraction_seconds = 0.0
+        self.recorded_layers: List[str] = []
+        self.recorded_bins: List[Tuple[float, float]] = []
         self._reducers: Dict[str, LayerReducer] = {}
         self._recording: Optional[Tuple[List[Tuple[str, str]], TimePlan]] = None
         self._behavior = None
@@ -198,6 +191,7 @@ class DynVisionBrainModel(BrainModel):
         self._check_horizon(plan)
         self._reducers_for(layers)
         self._recording = ([(layer, recording_target) for layer in layers], plan)
+        self.recorded_layers, self.recorded_bins = list(layers), list(plan.bins)
         self._task = None
         self._behavior = None
 
@@ -279,39 +273,10 @@ class DynVisionBrainModel(BrainModel):
             raise ValueError(f"layer recorded twice in {layer_regions}")
         reducers = self._reducers_for(layers)
         paths, ids, index = stimuli.unique_paths()
-        widths = [reducers[layer].n_features for layer in layers]
-        offsets = np.concatenate([[0], np.cumsum(widths)])
-        # filled batch by batch: the only full-size array (unique images x features x bins)
-        values = np.empty((len(paths), int(offsets[-1]), len(plan.bins)), dtype=np.float32)
-        starts = list(range(0, len(paths), self.batch_size))
-
-        def load(start: int) -> torch.Tensor:
-            return self.loader.load_batch(paths[start:start + self.batch_size], ids[start:start + self.batch_size])
-
-        # the next batch's images are decoded in a thread while the model runs on this one
-        with ThreadPoolExecutor(max_workers=1) as prefetch:
-            pending = prefetch.submit(load, starts[0])
-            for i, start in enumerate(starts):
-                images = pending.result()
-                if i + 1 < len(starts):
-                    pending = prefetch.submit(load, starts[i + 1])
-                sums = run_binned(self.model, images.to(self.device), plan, layers, reducers, self.max_segment_steps)
-                for layer, lo, hi in zip(layers, offsets[:-1], offsets[1:]):
-                    values[start:start + self.batch_size, lo:hi, :] = sums[layer].transpose(1, 2).float().cpu().numpy()
-                del sums, images
+        values = self._bin_means(paths, ids, plan, layers, reducers)
         if len(paths) != len(stimuli) or (index != np.arange(len(index))).any():
             values = values[index]  # repeated stimuli share one run
-        neuroid: Dict[str, List[Any]] = {k: [] for k in ("neuroid_id", "neuroid_num", "layer", "region",
-                                                         "channel", "channel_x", "channel_y")}
-        for layer, region in layer_regions:
-            reducer = reducers[layer]
-            n = reducer.n_features
-            neuroid["neuroid_id"] += [f"{layer}.{i}" for i in range(n)]
-            neuroid["neuroid_num"] += list(range(n))
-            neuroid["layer"] += [layer] * n
-            neuroid["region"] += [region] * n
-            for key in ("channel", "channel_x", "channel_y"):
-                neuroid[key] += reducer.coords[key].tolist()
+        neuroid = _neuroid_coords(layer_regions, reducers)
         coords = {name: ("presentation", column) for name, column in stimuli.coords.items()}
         coords.update({name: ("neuroid", np.asarray(column)) for name, column in neuroid.items()})
         coords["time_bin_start"] = ("time_bin", [_coord_value(s) for s, _ in plan.bins])
@@ -323,6 +288,37 @@ class DynVisionBrainModel(BrainModel):
         assembly.attrs["latency"] = self.latency
         assembly.attrs["t_presentation"] = -1.0 if self.t_presentation is None else self.t_presentation
         return assembly
+
+    def _bin_means(self, paths: Sequence[Any], ids: Sequence[Any], plan: TimePlan, layers: Sequence[str],
+                   reducers: Dict[str, LayerReducer]) -> np.ndarray:
+        """``unique images x features x bins``: the model run batch by batch, the reduced responses
+        of ``layers`` averaged into the plan's bins on the fly (reported to :attr:`progress`)."""
+        offsets = np.concatenate([[0], np.cumsum([reducers[layer].n_features for layer in layers])])
+        # filled batch by batch: the only full-size array (unique images x features x bins)
+        values = np.empty((len(paths), int(offsets[-1]), len(plan.bins)), dtype=np.float32)
+        starts = list(range(0, len(paths), self.batch_size))
+
+        def load(start: int) -> torch.Tensor:
+            return self.loader.load_batch(paths[start:start + self.batch_size], ids[start:start + self.batch_size])
+
+        began = time.perf_counter()
+        if self.progress is not None:
+            self.progress(0, len(paths))
+        # the next batch's images are decoded in a thread while the model runs on this one
+        with ThreadPoolExecutor(max_workers=1) as prefetch:
+            pending = prefetch.submit(load, starts[0])
+            for i, start in enumerate(starts):
+                images = pending.result()
+                if i + 1 < len(starts):
+                    pending = prefetch.submit(load, starts[i + 1])
+                sums = run_binned(self.model, images.to(self.device), plan, layers, reducers, self.max_segment_steps)
+                for layer, lo, hi in zip(layers, offsets[:-1], offsets[1:]):
+                    values[start:start + self.batch_size, lo:hi, :] = sums[layer].transpose(1, 2).float().cpu().numpy()
+                del sums, images
+                if self.progress is not None:
+                    self.progress(min(start + self.batch_size, len(paths)), len(paths))
+        self.extraction_seconds += time.perf_counter() - began
+        return values
 
     def features(self, stimuli: Any, layers: Sequence[str], time_bins: Any = None,
                  region: str = "") -> NeuroidAssembly:
@@ -408,6 +404,7 @@ class DynVisionBrainModel(BrainModel):
         else:
             raise ValueError(f"unknown task {task!r}; tasks: passive, label, probabilities, odd_one_out")
         self._behavior, self._task = executor, task
+        self.recorded_layers, self.recorded_bins = [self.readout_layer()], [self.readout_bin()]
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self.identifier!r}, dt={self.dt:g} ms, t_presentation={self.t_presentation}, "

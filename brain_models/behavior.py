@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, List, Optional
 
-
 from brainscore_core.supported_data_standards.brainio.assemblies import BehavioralAssembly, walk_coords
-from brainscore_vision.model_helpers.brain_transformation.behavior import (
-    LabelBehavior, OddOneOut, ProbabilitiesMapping)
+from brainscore_vision.model_helpers.brain_transformation.behavior import LabelBehavior, OddOneOut, ProbabilitiesMapping
 from brainscore_vision.model_interface import BrainModel
 
 from .recording import CLASSIFIER

@@ -61,6 +61,41 @@ def _projection(n_in: int, n_out: int, layer: str, seed: int) -> torch.Tensor:
     return torch.randn(n_in, n_out, generator=generator) / math.sqrt(n_out)
 
 
+def _unit_coords(shape: Tuple[int, ...], channels: np.ndarray, ys: np.ndarray,
+                 xs: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Channel and position of every unit of a ``(C, H, W)`` map or a vector (others keep -1)."""
+    if len(shape) == 3:
+        c, h, w = shape
+        channels, ys, xs = [a.ravel() for a in np.meshgrid(np.arange(c), np.arange(h), np.arange(w), indexing="ij")]
+    elif len(shape) == 1:
+        channels = np.arange(shape[0])
+    return channels, ys, xs
+
+
+def _pca_grid(layer: str, shape: Tuple[int, ...], n_units: int) -> Tuple[int, int]:
+    """The pooling grid before PCA that keeps at most ``PCA_INPUT_UNITS`` units ((0, 0): no pooling)."""
+    if n_units <= PCA_INPUT_UNITS:
+        return (0, 0)
+    if len(shape) != 3:
+        raise ValueError(f"layer {layer!r}: {n_units} units exceed the {PCA_INPUT_UNITS} units PCA is "
+                         "fitted on; use reduction='pool' or 'project'")
+    c, h, w = shape
+    g = max(1, int(math.sqrt(PCA_INPUT_UNITS / c)))
+    grid = (min(g, h), min(g, w))
+    if c * grid[0] * grid[1] > PCA_INPUT_UNITS:
+        raise ValueError(f"layer {layer!r}: {c} channels exceed the {PCA_INPUT_UNITS} units PCA is "
+                         "fitted on; use reduction='pool' or 'project'")
+    return grid
+
+
+def _pool_grid(c: int, h: int, w: int, max_features: int) -> Tuple[int, int]:
+    """The finest ``g x g`` pooling grid (capped by the map's size) whose ``c * g * g`` features fit."""
+    g = 1
+    while c * min(g + 1, h) * min(g + 1, w) <= max_features and (g + 1 <= h or g + 1 <= w):
+        g += 1
+    return min(g, h), min(g, w)
+
+
 class LayerReducer:
     """Maps ``(N, *shape)`` activations of one layer to ``(N, n_features)``."""
 
@@ -79,31 +114,15 @@ class LayerReducer:
         xs, ys = np.full(n_units, -1), np.full(n_units, -1)
         if reduction == "pca" and n_units > self.max_features:
             self.kind = "pca"  # components set by fit(); until then the reducer only pre-pools
-            if len(self.shape) == 3 and n_units > PCA_INPUT_UNITS:
-                c, h, w = self.shape
-                g = max(1, int(math.sqrt(PCA_INPUT_UNITS / c)))
-                self.grid = (min(g, h), min(g, w))
-                if c * self.grid[0] * self.grid[1] > PCA_INPUT_UNITS:
-                    raise ValueError(f"layer {layer!r}: {c} channels exceed the {PCA_INPUT_UNITS} units PCA is "
-                                     "fitted on; use reduction='pool' or 'project'")
-            elif n_units > PCA_INPUT_UNITS:
-                raise ValueError(f"layer {layer!r}: {n_units} units exceed the {PCA_INPUT_UNITS} units PCA is "
-                                 "fitted on; use reduction='pool' or 'project'")
+            self.grid = _pca_grid(layer, self.shape, n_units)
             channels = xs = ys = np.full(0, -1)
             self.fit_info: Dict[str, object] = {}
         elif reduction == "none" or (n_units <= self.max_features and reduction != "pool"):
             self.kind = "flat"
-            if len(self.shape) == 3:
-                c, h, w = self.shape
-                channels, ys, xs = [a.ravel() for a in np.meshgrid(np.arange(c), np.arange(h), np.arange(w), indexing="ij")]
-            elif len(self.shape) == 1:
-                channels = np.arange(n_units)
+            channels, ys, xs = _unit_coords(self.shape, channels, ys, xs)
         elif reduction == "pool" and len(self.shape) == 3:
             c, h, w = self.shape
-            g = 1
-            while c * min(g + 1, h) * min(g + 1, w) <= self.max_features and (g + 1 <= h or g + 1 <= w):
-                g += 1
-            self.grid = (min(g, h), min(g, w))
+            self.grid = _pool_grid(c, h, w, self.max_features)
             gh, gw = self.grid
             if c * gh * gw <= self.max_features:
                 self.kind = "pool"

@@ -3,7 +3,7 @@ solvers, operations, models, benchmarks, ...)."""
 from __future__ import annotations
 
 import difflib
-from typing import Callable, Dict, Generic, Iterator, List, Optional, TypeVar
+from typing import Any, Callable, Dict, Generic, Iterator, List, Optional, Tuple, TypeVar
 
 T = TypeVar("T")
 
@@ -71,5 +71,5 @@ class Registry(Generic[T]):
     def __len__(self) -> int:
         return len(self._items)
 
-    def items(self):
+    def items(self) -> List[Tuple[str, Any]]:
         return sorted(self._items.items())

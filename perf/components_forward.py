@@ -31,7 +31,7 @@ import argparse
 import statistics
 import time
 from collections import deque
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -90,6 +90,39 @@ def hand_written(model: DyRCNNx4, image: torch.Tensor, pool_skip_first: bool) ->
     return torch.stack(logits, 1)
 
 
+def _tuned(model: torch.nn.Module, image: torch.Tensor, device: torch.device,
+           args: argparse.Namespace) -> Tuple[Callable[[], torch.Tensor], torch.nn.Module]:
+    """The model with the requested precision / channels-last / compile options, and its runner."""
+    import copy
+
+    from dynvision.config.schema import TrainerSection
+    from dynvision.training.acceleration import apply_model_options
+
+    fast = apply_model_options(copy.deepcopy(model), TrainerSection(
+        channels_last=args.channels_last, compile=args.compile))
+    dtype = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}.get(args.precision)
+
+    def tuned_run() -> torch.Tensor:
+        if dtype is None:
+            return fast(image)
+        with torch.autocast(device.type, dtype=dtype):
+            return fast(image).float()
+    return tuned_run, fast
+
+
+def _medians(cases: Dict[tuple, Callable[[], None]], repeats: int) -> Dict[tuple, float]:
+    """Median seconds of each case over ``repeats`` interleaved runs, after one warm-up run each."""
+    for fn in cases.values():
+        fn()  # warm-up
+    times: Dict[tuple, List[float]] = {key: [] for key in cases}
+    for _ in range(repeats):
+        for key, fn in cases.items():
+            start = time.perf_counter()
+            fn()
+            times[key].append(time.perf_counter() - start)
+    return {key: statistics.median(v) for key, v in times.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=7)
@@ -136,33 +169,11 @@ def main() -> None:
     models = [model]
     tuned = args.precision != "32-true" or args.channels_last or args.compile
     if tuned:
-        import copy
-
-        from dynvision.config.schema import TrainerSection
-        from dynvision.training.acceleration import apply_model_options
-
-        fast = apply_model_options(copy.deepcopy(model), TrainerSection(
-            channels_last=args.channels_last, compile=args.compile))
-        dtype = {"bf16-mixed": torch.bfloat16, "16-mixed": torch.float16}.get(args.precision)
-
-        def tuned_run():
-            if dtype is None:
-                return fast(image)
-            with torch.autocast(device.type, dtype=dtype):
-                return fast(image).float()
-        runners["tuned"] = tuned_run
+        runners["tuned"], fast = _tuned(model, image, device, args)
         models.append(fast)
     cases = {(mode, name): (forward if mode == "forward" else backward)(run)
              for mode in ("forward", "forward+backward") for name, run in runners.items()}
-    for fn in cases.values():
-        fn()  # warm-up
-    times: Dict[tuple, List[float]] = {key: [] for key in cases}
-    for _ in range(args.repeats):
-        for key, fn in cases.items():
-            start = time.perf_counter()
-            fn()
-            times[key].append(time.perf_counter() - start)
-    med = {key: statistics.median(v) for key, v in times.items()}
+    med = _medians(cases, args.repeats)
     print(f"DyRCNNx4 (skip on, feedback off, dt 2, tau 5)  device={device.type} threads={args.threads} "
           f"batch={BATCH} steps={STEPS} input={SIZE}x{SIZE} repeats={args.repeats} (medians)")
     for mode in ("forward", "forward+backward"):

@@ -54,9 +54,10 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    from brain_models import DynVisionBrainModel
-    from benchmarks.temporal_metric import cross_validation_splits, per_bin_pls, per_bin_pls_reference
     import xarray as xr
+
+    from benchmarks.temporal_metric import cross_validation_splits, per_bin_pls, per_bin_pls_reference
+    from brain_models import DynVisionBrainModel
     from dynvision.models import DyRCNNx4
 
     torch.manual_seed(0)

@@ -56,9 +56,10 @@ class _Clock:
 
 
 def lightning_run(config, warmup: int, steps: int) -> float:
+    import pytorch_lightning as pl
+
     from dynvision.data import DataModule
     from dynvision.training import build_model, build_trainer
-    import pytorch_lightning as pl
 
     pl.seed_everything(config.seed, verbose=False)
     model = build_model(config)
@@ -73,10 +74,11 @@ def lightning_run(config, warmup: int, steps: int) -> float:
 
 
 def plain_run(config, warmup: int, steps: int) -> float:
+    import pytorch_lightning as pl
+
     from dynvision.data import DataModule
     from dynvision.model_components import temporal_cross_entropy
     from dynvision.training import build_model
-    import pytorch_lightning as pl
 
     pl.seed_everything(config.seed, verbose=False)
     model = build_model(config).train()
@@ -124,11 +126,11 @@ def main(argv=None) -> int:
         plain.append(plain_run(config, args.warmup, args.steps))
         lightning.append(lightning_run(config, args.warmup, args.steps))
         print(f"  repeat {repeat + 1}: plain {plain[-1]:8.1f} img/s   lightning {lightning[-1]:8.1f} img/s")
-    p, l = statistics.median(plain), statistics.median(lightning)
-    ratio = p / l
+    plain_median, lightning_median = statistics.median(plain), statistics.median(lightning)
+    ratio = plain_median / lightning_median
     best = max(plain) / max(lightning)
-    print(f"plain loop:  {p:8.1f} images/s median, {max(plain):8.1f} best")
-    print(f"lightning:   {l:8.1f} images/s median, {max(lightning):8.1f} best")
+    print(f"plain loop:  {plain_median:8.1f} images/s median, {max(plain):8.1f} best")
+    print(f"lightning:   {lightning_median:8.1f} images/s median, {max(lightning):8.1f} best")
     print(f"ratio plain/lightning = {ratio:.3f} (medians; best runs: {best:.3f})  "
           f"target <= {TARGET}: {'OK' if ratio <= TARGET else 'ABOVE TARGET'}")
     return 0

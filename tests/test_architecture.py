@@ -119,44 +119,27 @@ def upward_imports(imports: Sequence[Import], packages: Sequence[str] = PACKAGES
     return problems
 
 
+def _reachable(graph: Dict[str, Set[str]], start: str) -> Set[str]:
+    seen: Set[str] = set()
+    stack = [start]
+    while stack:
+        for child in graph.get(stack.pop(), ()):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen
+
+
 def import_cycles(imports: Sequence[Import]) -> List[List[str]]:
-    """Module-level import cycles (strongly connected components of two or more modules, Tarjan)."""
+    """Module-level import cycles: each set of modules that import one another, sorted."""
     graph: Dict[str, Set[str]] = {}
     for item in imports:
         if item.module_level:
             graph.setdefault(item.source, set()).add(item.target)
-            graph.setdefault(item.target, set())
-    index: Dict[str, int] = {}
-    low: Dict[str, int] = {}
-    stack: List[str] = []
-    on_stack: Set[str] = set()
-    cycles: List[List[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for child in sorted(graph[node]):
-            if child not in index:
-                visit(child)
-                low[node] = min(low[node], low[child])
-            elif child in on_stack:
-                low[node] = min(low[node], index[child])
-        if low[node] == index[node]:
-            component = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.append(member)
-                if member == node:
-                    break
-            if len(component) > 1:
-                cycles.append(sorted(component))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return cycles
+    reach = {node: _reachable(graph, node) for node in graph}
+    cycles = {frozenset(other for other in reach[node] if node in reach.get(other, ()))
+              for node in graph if node in reach[node]}
+    return sorted(sorted(cycle) for cycle in cycles)
 
 
 def project_imports(root: Path = ROOT, packages: Sequence[str] = PACKAGES) -> List[Import]:

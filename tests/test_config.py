@@ -8,7 +8,6 @@ import pytest
 import yaml
 
 from dynvision.config import (
-    DEFAULT_CONFIG_PATH,
     Config,
     ConfigError,
     build_optimizer,
@@ -17,7 +16,10 @@ from dynvision.config import (
     load_config,
     parse_override,
     save_config,
+    validate,
 )
+from dynvision.config.yaml_io import parse_yaml
+from dynvision.loading import training_arguments
 
 MINIMAL = {"model": {"name": "Toy", "args": {"input_dims": [4, 3, 16, 16], "dt": 2.0, "tau": 8.0}}, "data": {"image_size": 16}}
 
@@ -195,22 +197,22 @@ def test_malformed_overrides():
 
 def test_round_trip_is_exact(tmp_path):
     config = load_config(None, ["optimizer.param_groups=[{match: rec, lr: 0.0003}]", "model.args.betas=[1, 2]"])
-    again = Config.from_dict(config.to_dict())
+    again = validate(config.to_dict())
     assert again == config and again.to_dict() == config.to_dict()
-    assert Config.from_yaml(config.to_yaml()) == config
+    assert validate(parse_yaml(config.to_yaml())) == config
     path = save_config(config, tmp_path / "out" / "config.yaml")
     assert load_config(path) == config
 
 
 def test_tuples_are_stored_as_lists():
-    config = Config.from_dict({"model": {"name": "Toy", "args": {"input_dims": (4, 3, 32, 32)}}})
+    config = validate({"model": {"name": "Toy", "args": {"input_dims": (4, 3, 32, 32)}}})
     assert config.model.args["input_dims"] == [4, 3, 32, 32]
-    assert Config.from_dict(config.to_dict()) == config
+    assert validate(config.to_dict()) == config
 
 
 def test_hash_is_stable_and_sensitive():
     a, b = load_config(None), load_config(None)
-    assert config_hash(a) == config_hash(b) == a.hash()
+    assert config_hash(a) == config_hash(b)
     assert len(config_hash(a)) == 12
     assert config_hash(load_config(None, ["seed=1"])) != config_hash(a)
     # integral floats and ints hash alike: tau 20 == tau 20.0
@@ -223,7 +225,7 @@ def test_hash_known_value_does_not_drift():
     """Key order in the file must not matter; the hash is over canonical JSON."""
     text = "seed: 3\nmodel: {args: {tau: 8.0, dt: 2.0}, name: Toy}\n"
     other = "model:\n  name: Toy\n  args: {dt: 2.0, tau: 8.0}\nseed: 3\n"
-    assert Config.from_yaml(text).hash() == Config.from_yaml(other).hash()
+    assert config_hash(validate(parse_yaml(text))) == config_hash(validate(parse_yaml(other)))
 
 
 def test_save_is_atomic_and_leaves_no_temp_files(tmp_path, monkeypatch):
@@ -249,18 +251,18 @@ def test_param_groups_and_scheduler():
 
     net = torch.nn.ModuleDict({"ff": torch.nn.Linear(2, 2), "recurrence": torch.nn.Linear(2, 2)})
     config = load_config(None, ["optimizer.param_groups=[{match: recurrence, lr: 0.0001}]", "scheduler.name=StepLR", "scheduler.args={step_size: 2}"])
-    opt = build_optimizer(net.named_parameters(), config.optimizer)
+    args = training_arguments(config)  # the model's training settings, as LightningBase holds them
+    opt = build_optimizer(net.named_parameters(), args["optimizer"], args["optimizer_args"], args["param_groups"])
     lrs = {g["name"]: g["lr"] for g in opt.param_groups}
     assert lrs == {"default": config.optimizer.args["lr"], "recurrence": 0.0001}
-    sched = build_scheduler(opt, config.scheduler)
+    sched = build_scheduler(opt, args["scheduler"], args["scheduler_args"], args["scheduler_interval"])
     assert isinstance(sched["scheduler"], torch.optim.lr_scheduler.StepLR) and sched["interval"] == "epoch"
-    unmatched = load_config(None, ["optimizer.param_groups=[{match: nothing_here}]"])
+    unmatched = training_arguments(load_config(None, ["optimizer.param_groups=[{match: nothing_here}]"]))
     with pytest.raises(ConfigError, match=r"optimizer.param_groups\[0\].match"):
-        build_optimizer(net.named_parameters(), unmatched.optimizer)
+        build_optimizer(net.named_parameters(), "Adam", param_groups=unmatched["param_groups"])
 
 
 def test_callbacks_from_config():
-    from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
 
     from dynvision.config import build_callbacks
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from dynvision.config import ConfigError, DataSection
+from dynvision.config import ConfigError
 from dynvision.data import (
     DATASETS,
     DataError,

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Sequence, Tuple
 
+from benchmarks.commands.score import LATENCY_HELP
+from benchmarks.latency import parse_latency
+from brain_models.flags import add_adapter_arguments, settings_from_args
+from brain_models.settings import AdapterSettings
 from dynvision import arguments
 from dynvision.verbosity import progress_enabled, report_error
-
-from benchmarks.latency import parse_latency
-from brain_models.reductions import DEFAULT_REDUCTION, REDUCTION_HELP, REDUCTIONS
 
 DESCRIPTION = """\
 Build every variant of MODEL (the product of the --vary flags), with --train train it per seed with
@@ -69,66 +70,56 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     data = parser.add_argument_group("data")
     data.add_argument("--data-dir", metavar="DIR", help="folder holding the benchmark datasets")
     data.add_argument("--offline", action="store_true", help="never download data (same as DYNVISION_OFFLINE=1)")
-    adapter = parser.add_argument_group("how the models see the stimuli (as in `dynvision score`)")
-    adapter.add_argument("--layer", dest="layers", action="append", default=[], metavar="REGION=LAYER",
-                         help="commit a layer to a region, e.g. --layer IT=V2 (repeatable)")
+    adapter = add_adapter_arguments(parser, title="how the models see the stimuli (as in `dynvision score`)",
+                                    latency_type=parse_latency, latency_help=LATENCY_HELP)
     adapter.add_argument("--select-layers", action="store_true",
                          help="choose a layer for an uncommitted region by scoring every layer")
-    adapter.add_argument("--visual-degrees", type=arguments.positive_float, default=8.0, help="default: 8")
-    adapter.add_argument("--t-presentation", type=arguments.finite_float, default=100.0,
-                         help="ms the image is shown (default: 100; negative: throughout)")
-    adapter.add_argument("--latency", type=parse_latency, default=0.0,
-                         help="ms the model lags the recordings (default: 0), or 'auto' (fitted on held-out stimuli)")
-    adapter.add_argument("--reduction", choices=REDUCTIONS, default=DEFAULT_REDUCTION, help=REDUCTION_HELP)
-    adapter.add_argument("--max-features", type=arguments.positive_int, default=1000, help="features per layer (default: 1000)")
-    adapter.add_argument("--batch-size", type=arguments.positive_int, default=32, help="images per forward pass (default: 32)")
-    adapter.add_argument("--device", type=arguments.device, default=None, help="torch device (default: cpu)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(run=run_command)
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Dict[str, Any]:
-    from benchmarks.commands.score import _layer_map
+#: the adapter settings a comparison's plan records (the flags of :func:`add_adapter_arguments`)
+_PLAN_SETTINGS = ("visual_degrees", "t_presentation", "latency", "reduction", "max_features", "region_layer_map",
+                  "batch_size", "device")
 
-    t_presentation = args.t_presentation
-    if t_presentation is not None and t_presentation < 0:
-        t_presentation = None
-    return {"visual_degrees": args.visual_degrees, "t_presentation": t_presentation, "latency": args.latency,
-            "reduction": args.reduction, "max_features": args.max_features, "region_layer_map": _layer_map(args.layers),
-            "select_layers": args.select_layers, "batch_size": args.batch_size, "device": args.device}
+
+def _settings(args: argparse.Namespace) -> Dict[str, Any]:
+    from benchmarks.runner import ScoreOptions  # the latency may be "auto", which only scoring resolves
+
+    settings = settings_from_args(args, ScoreOptions)
+    return {**{name: getattr(settings, name) for name in _PLAN_SETTINGS}, "select_layers": args.select_layers}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _repeated(values: Dict[str, Any], pairs: Sequence[Tuple[str, str]]) -> List[str]:
+    return [part for flag, name in pairs for value in values[name] for part in (flag, str(value))]
+
+
+def _valued(values: Dict[str, Any], names: Sequence[str]) -> List[str]:
+    return [part for name in names if values[name] for part in (_flag(name), str(values[name]))]
+
+
+def _switches(values: Dict[str, Any], names: Sequence[str]) -> List[str]:
+    return [_flag(name) for name in names if values[name]]
 
 
 def command_line(args: argparse.Namespace, out: str) -> List[str]:
     """The canonical command line of this comparison (per-item commands in the plan extend it)."""
-    line = ["dynvision", "compare", args.model]
-    for flag in args.vary:
-        line += ["--vary", flag]
-    for name in args.benchmarks:
-        line += ["--benchmark", name]
-    line += ["--seeds", str(args.seeds)]
-    if args.train:
-        line.append("--train")
-    if args.checkpoints:
-        line += ["--checkpoints", args.checkpoints]
-    for flag, value in (("--config", args.config), ("--model-module", args.model_module), ("--out", out),
-                        ("--data-dir", args.data_dir)):
-        if value:
-            line += [flag, str(value)]
-    for text in args.overrides:
-        line += ["--set", text]
-    for text in args.layers:
-        line += ["--layer", text]
-    defaults = {"visual_degrees": 8.0, "t_presentation": 100.0, "latency": 0.0, "reduction": DEFAULT_REDUCTION,
-                "max_features": 1000,
-                "batch_size": 32, "device": None}
-    for key, default in defaults.items():
-        if getattr(args, key) != default:
-            line += [f"--{key.replace('_', '-')}", str(getattr(args, key))]
-    for flag in ("select_layers", "offline", "no_progress"):
-        if getattr(args, flag):
-            line.append(f"--{flag.replace('_', '-')}")
-    return line
+    values = {**vars(args), "out": out}
+    defaults = AdapterSettings()
+    changed = [name for name in ("visual_degrees", "t_presentation", "latency", "reduction", "max_features",
+                                 "batch_size", "device") if values[name] != getattr(defaults, name)]
+    return (["dynvision", "compare", args.model]
+            + _repeated(values, (("--vary", "vary"), ("--benchmark", "benchmarks")))
+            + ["--seeds", str(args.seeds)] + _switches(values, ("train",))
+            + _valued(values, ("checkpoints", "config", "model_module", "out", "data_dir"))
+            + _repeated(values, (("--set", "overrides"), ("--layer", "layers")))
+            + [part for name in changed for part in (_flag(name), str(values[name]))]
+            + _switches(values, ("select_layers", "offline", "no_progress")))
 
 
 def _summary_table(data) -> str:
@@ -184,14 +175,37 @@ def _plan(args: argparse.Namespace):
     return plan, out
 
 
+def _announce(plan: Any, out: str, warn_untrained: bool, err: Callable[[str], None]) -> None:
+    """What the comparison will do, printed before any work."""
+    for entry in plan.skipped:
+        err(f"skipped {entry}")
+    n_variants, n_benchmarks = len(plan.variants()), len({i.benchmark for i in plan.items})
+    err(f"{plan.model}: {n_variants} variant(s) x {len(plan.seeds)} seed(s) x {n_benchmarks} benchmark(s) "
+        f"= {len(plan.items)} work items -> {out}/")
+    if warn_untrained:
+        line = "!" * 78
+        err(f"{line}\n!! UNTRAINED: scoring every variant with random initial weights (seeded); pass --train "
+            f"to train them\n!! or --checkpoints DIR to score trained checkpoints\n{line}")
+
+
+def _report(plan: Any) -> None:
+    """Write the comparison report and print its summary table."""
+    from benchmarks.compare import collect, write_comparison_report
+
+    data = collect(plan)
+    paths = write_comparison_report(plan)
+    print(_summary_table(data))
+    if data.missing:
+        print(f"incomplete: {len(data.missing)} of {len(plan.items)} items have no result yet")
+    print(f"report: {paths['html']}")
+    print(f"csv:    {paths['csv']}")
+
+
 def run_command(args: argparse.Namespace) -> int:
+    from benchmarks.compare import GridError, PlanError, run_plan, score_options, train_runs
+    from benchmarks.errors import DataNotAvailableError, ScoringError
     from dynvision.config import ConfigError
     from dynvision.registry import UnknownNameError
-
-    from benchmarks.compare import (GridError, PlanError, collect, run_plan, score_options, train_runs,
-                                    write_comparison_report)
-    from benchmarks.errors import DataNotAvailableError
-    from benchmarks.errors import ScoringError
 
     err = lambda message: print(message, file=sys.stderr)  # noqa: E731
     try:
@@ -204,15 +218,7 @@ def run_command(args: argparse.Namespace) -> int:
                 path = plan.save(args.plan)
                 print(f"work list: {len(plan.items)} items -> {path}")
             return 0
-        for entry in plan.skipped:
-            err(f"skipped {entry}")
-        n_variants, n_benchmarks = len(plan.variants()), len({i.benchmark for i in plan.items})
-        err(f"{plan.model}: {n_variants} variant(s) x {len(plan.seeds)} seed(s) x {n_benchmarks} benchmark(s) "
-            f"= {len(plan.items)} work items -> {out}/")
-        if source == "untrained" and not args.report_only:
-            line = "!" * 78
-            err(f"{line}\n!! UNTRAINED: scoring every variant with random initial weights (seeded); pass --train "
-                f"to train them\n!! or --checkpoints DIR to score trained checkpoints\n{line}")
+        _announce(plan, out, warn_untrained=source == "untrained" and not args.report_only, err=err)
         runs, items = plan.select(args.items) if args.items else (plan.runs, plan.items)
         if args.train_only:
             summary = train_runs(plan, runs, log=err)
@@ -229,15 +235,8 @@ def run_command(args: argparse.Namespace) -> int:
                 f"(reused {summary.reused_scores})")
             if summary.remaining:
                 err(f"{len(summary.remaining)} item(s) left; run the same command again to continue")
-        if args.no_report or args.items:
-            return 0
-        data = collect(plan)
-        paths = write_comparison_report(plan)
-        print(_summary_table(data))
-        if data.missing:
-            print(f"incomplete: {len(data.missing)} of {len(plan.items)} items have no result yet")
-        print(f"report: {paths['html']}")
-        print(f"csv:    {paths['csv']}")
+        if not (args.no_report or args.items):
+            _report(plan)
         return 0
     except KeyboardInterrupt:
         err("interrupted: finished items are kept; run the same command again to resume")

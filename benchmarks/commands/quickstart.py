@@ -104,10 +104,9 @@ def run(args: argparse.Namespace) -> int:
     _say("2/3 scoring on the offline benchmarks")
     from benchmarks.errors import DataNotAvailableError
     from benchmarks.model_source import ModelSpec
-    from benchmarks.runner import ScoreOptions, score_model
     from benchmarks.report import write_report
-
-    from .score import format_table
+    from benchmarks.results import format_table
+    from benchmarks.runner import ScoreOptions, score_model
 
     names = _benchmarks(args.data_dir)
     results_dir = out / "results"

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Dict, List
-
-from dynvision import arguments
-from dynvision.verbosity import info, progress_enabled, report_error
 
 from benchmarks.latency import parse_latency
-from brain_models.reductions import DEFAULT_REDUCTION, REDUCTION_HELP, REDUCTIONS
+from brain_models.flags import add_adapter_arguments, settings_from_args
+from dynvision.verbosity import info, progress_enabled, report_error
+
+#: --latency of score and compare: a number of ms, or 'auto'
+LATENCY_HELP = ("ms the model lags the recordings (default: 0), or 'auto': fitted over 0-100 ms on held-out "
+                "stimuli, the rest scored")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -41,50 +42,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--out", metavar="DIR", default="results", help="results folder (default: results)")
     parser.add_argument("--force", action="store_true", help="re-score even when a matching result exists")
     parser.add_argument("--offline", action="store_true", help="never download data (same as DYNVISION_OFFLINE=1)")
-    adapter = parser.add_argument_group("how the model sees the stimuli")
-    adapter.add_argument("--visual-degrees", type=arguments.positive_float, default=8.0,
-                         help="degrees of visual angle the model's input spans (default: 8, Brain-Score's convention)")
-    adapter.add_argument("--t-presentation", type=arguments.finite_float, default=100.0,
-                         help="ms the image is shown before a blank (default: 100; negative: shown throughout)")
-    adapter.add_argument("--latency", type=parse_latency, default=0.0,
-                         help="ms the model lags the recordings (default: 0), or 'auto': fitted over 0-100 ms on "
-                              "held-out stimuli, the rest scored")
-    adapter.add_argument("--reduction", choices=REDUCTIONS, default=DEFAULT_REDUCTION, help=REDUCTION_HELP)
-    adapter.add_argument("--max-features", type=arguments.positive_int, default=1000, help="features per layer after reduction (default: 1000)")
-    adapter.add_argument("--layer", dest="layers", action="append", default=[], metavar="REGION=LAYER",
-                         help="commit a layer to a region, e.g. --layer V4=V4 (repeatable)")
+    adapter = add_adapter_arguments(parser, latency_type=parse_latency, latency_help=LATENCY_HELP)
     adapter.add_argument("--select-layers", action="store_true",
                          help="choose a layer for an uncommitted region by scoring every layer on the benchmark")
     adapter.add_argument("--per-layer", action="store_true",
                          help="also score every layer for the benchmark's region (slower)")
-    adapter.add_argument("--batch-size", type=arguments.positive_int, default=32, help="images per forward pass (default: 32)")
-    adapter.add_argument("--device", type=arguments.device, default=None, help="torch device (default: where the model is, i.e. cpu)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(run=run)
     return parser
-
-
-def _layer_map(items: List[str]) -> Dict[str, str]:
-    mapping = {}
-    for item in items:
-        region, sep, layer = item.partition("=")
-        if not sep or not region or not layer:
-            raise ValueError(f"--layer {item!r}: expected REGION=LAYER, e.g. V4=V4")
-        mapping[region.strip()] = layer.strip()
-    return mapping
-
-
-def format_table(results) -> str:
-    """The score table printed by ``dynvision score`` (one row per benchmark)."""
-    from benchmarks.results import iter_table_rows
-
-    rows = iter_table_rows(results)
-    header = ["benchmark", "raw", "ceiling", "score", "error", "layer", "time bins"]
-    lines = [header] + [[row[h] for h in header] for row in rows]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    out = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines]
-    out.insert(1, "  ".join("-" * width for width in widths))
-    return "\n".join(out)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -92,18 +57,14 @@ def run(args: argparse.Namespace) -> int:
     from dynvision.registry import UnknownNameError
 
     try:
-        from benchmarks.errors import DataNotAvailableError
-        from benchmarks.errors import ScoringError
+        from benchmarks.errors import DataNotAvailableError, ScoringError
         from benchmarks.model_source import ModelSpec
+        from benchmarks.results import format_table
         from benchmarks.runner import ScoreOptions, score_model
         from benchmarks.user_data.layout import UserDataError
 
-        options = ScoreOptions(
-            visual_degrees=args.visual_degrees,
-            t_presentation=None if args.t_presentation is not None and args.t_presentation < 0 else args.t_presentation,
-            latency=args.latency, reduction=args.reduction, max_features=args.max_features, region_layer_map=_layer_map(args.layers),
-            select_layers=args.select_layers, per_layer=args.per_layer, batch_size=args.batch_size,
-            device=args.device, progress=not args.no_progress and progress_enabled())
+        options = settings_from_args(args, ScoreOptions, select_layers=args.select_layers,
+                                     per_layer=args.per_layer, progress=not args.no_progress and progress_enabled())
         spec = ModelSpec(args.model, checkpoint=args.checkpoint, config=args.config, overrides=args.overrides,
                          model_module=args.model_module, weights=args.weights,
                          trust_checkpoint=args.trust_checkpoint)

@@ -406,45 +406,53 @@ def match_checkpoints(directory: PathLike, model: str, variants: Sequence[Varian
         fixed.append((".".join(str(p) for p in parts), value))
     candidates = [(p, c) for p, c in checkpoint_candidates(directory, skipped) if _lookup(c, "model.name")[1] == model]
 
-    def matches(stored: Dict[str, Any], required: List[Tuple[str, Any]]) -> bool:
-        for path, value in required:
-            present, actual = _lookup(stored, path)
-            if not present and path.startswith("model.args."):
-                present, actual = _default_argument(model_class, path[len("model.args."):])
-            if not present or not _same(actual, value):
-                return False
-        return True
-
     matched: Dict[Tuple[str, int], Path] = {}
-    missing, ambiguous = [], []
+    missing: List[str] = []
+    ambiguous: List[str] = []
     for variant in variants:
         required = [(config_path(k), v) for k, v in variant.values] + fixed
         for seed in seeds:
-            hits = [p for p, c in candidates if matches(c, required + [("seed", int(seed))])]
+            hits = [p for p, c in candidates if _matches(c, required + [("seed", int(seed))], model_class)]
             runs: Dict[Path, List[Path]] = {}
             for path in hits:
                 run = path.parent.parent if path.parent.name == "checkpoints" else path.parent
                 runs.setdefault(run, []).append(path)
+            chosen = [_one_of_run(run, paths) for run, paths in runs.items()]
             if not runs:
                 missing.append(f"{variant.name} seed {seed}")
-                continue
-            chosen = [_one_of_run(run, paths) for run, paths in runs.items()]
-            if len(chosen) > 1 or chosen[0] is None:
+            elif len(chosen) > 1 or chosen[0] is None:
                 ambiguous.append(f"{variant.name} seed {seed}: " + ", ".join(str(p) for p in hits))
             else:
                 matched[(variant.name, seed)] = chosen[0]
     if missing or ambiguous:
-        lines = []
-        if missing:
-            lines.append(f"no checkpoint of {model} under {directory} matches: " + "; ".join(missing))
-        if ambiguous:
-            lines.append("several training runs match (add --set KEY=VALUE to tell them apart): "
-                         + "; ".join(ambiguous))
-        lines.append("a checkpoint matches when the config stored in it has model.name, every --vary key, "
-                     "every --set key and the seed equal to the variant's")
-        lines += [f"skipped {entry}" for entry in skipped or ()]
-        raise PlanError("\n".join(lines))
+        raise PlanError(_unmatched_message(model, directory, missing, ambiguous, skipped))
     return matched
+
+
+def _matches(stored: Dict[str, Any], required: List[Tuple[str, Any]], model_class: type) -> bool:
+    """Whether a stored config has every ``(key path, value)`` required (a model argument absent
+    from it counts as the model's default)."""
+    for path, value in required:
+        present, actual = _lookup(stored, path)
+        if not present and path.startswith("model.args."):
+            present, actual = _default_argument(model_class, path[len("model.args."):])
+        if not present or not _same(actual, value):
+            return False
+    return True
+
+
+def _unmatched_message(model: str, directory: PathLike, missing: List[str], ambiguous: List[str],
+                       skipped: Optional[List[str]]) -> str:
+    lines = []
+    if missing:
+        lines.append(f"no checkpoint of {model} under {directory} matches: " + "; ".join(missing))
+    if ambiguous:
+        lines.append("several training runs match (add --set KEY=VALUE to tell them apart): "
+                     + "; ".join(ambiguous))
+    lines.append("a checkpoint matches when the config stored in it has model.name, every --vary key, "
+                 "every --set key and the seed equal to the variant's")
+    lines += [f"skipped {entry}" for entry in skipped or ()]
+    return "\n".join(lines)
 
 
 def _one_of_run(run: Path, paths: List[Path]) -> Optional[Path]:

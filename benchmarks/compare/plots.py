@@ -1,10 +1,10 @@
-"""Plots of a comparison (PNG bytes), built with the score report's figure helpers."""
+"""Plots of a comparison (PNG bytes), built with the reports' shared figure helpers."""
 from __future__ import annotations
 
 import math
 from typing import TYPE_CHECKING, List, Optional
 
-from ..report.plots import _COLORS, _figure, _png, _short
+from ..figures import COLORS, new_figure, png_bytes, short_label
 
 if TYPE_CHECKING:  # pragma: no cover
     from .report import ComparisonData
@@ -19,12 +19,12 @@ def grouped_bars(data: "ComparisonData") -> bytes:
     seeds; dots: the seeds; a star over each benchmark's best variant."""
     variants, benchmarks = data.variants, data.benchmarks
     width = 0.8 / max(len(variants), 1)
-    figure = _figure(max(5.0, 1.6 + 0.45 * len(benchmarks) * len(variants)), 3.8)
+    figure = new_figure(max(5.0, 1.6 + 0.45 * len(benchmarks) * len(variants)), 3.8)
     axes = figure.add_subplot(1, 1, 1)
     tops: List[float] = [0.05]
     bottoms: List[float] = [0.0]
     for v, variant in enumerate(variants):
-        color = _COLORS[v % len(_COLORS)]
+        color = COLORS[v % len(COLORS)]
         xs, ys, errs = [], [], []
         for b, bench in enumerate(benchmarks):
             s = bench.stats.spreads.get(variant)
@@ -42,9 +42,9 @@ def grouped_bars(data: "ComparisonData") -> bytes:
                 axes.annotate("★", (x, max(seeds + [s.mean + (s.sem or 0)])), xytext=(0, 2), textcoords="offset points",
                               ha="center", va="bottom", fontsize=11, color="#c80")
         axes.bar(xs, ys, width=width * 0.92, yerr=errs, capsize=3, color=color, edgecolor="black", linewidth=0.4,
-                 label=_short(data.labels.get(variant, variant), 40), error_kw={"linewidth": 0.8})
+                 label=short_label(data.labels.get(variant, variant), 40), error_kw={"linewidth": 0.8})
     axes.set_xticks(range(len(benchmarks)))
-    axes.set_xticklabels([_short(b.benchmark) for b in benchmarks], fontsize=8,
+    axes.set_xticklabels([short_label(b.benchmark) for b in benchmarks], fontsize=8,
                          rotation=15 if len(benchmarks) > 2 else 0)
     axes.axhline(0, color="black", linewidth=0.6)
     span = max(tops) - min(bottoms)
@@ -54,7 +54,7 @@ def grouped_bars(data: "ComparisonData") -> bytes:
     axes.spines[["top", "right"]].set_visible(False)
     axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0),
                 title=", ".join(data.plan.vary) or None, title_fontsize=7)
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def temporal_lines(data: "ComparisonData") -> Optional[bytes]:
@@ -63,7 +63,7 @@ def temporal_lines(data: "ComparisonData") -> Optional[bytes]:
     temporal = [b for b in data.benchmarks if b.temporal]
     if not temporal:
         return None
-    figure = _figure(max(5.0, 4.4 * len(temporal)), 3.4)
+    figure = new_figure(max(5.0, 4.4 * len(temporal)), 3.4)
     for p, bench in enumerate(temporal):
         axes = figure.add_subplot(1, len(temporal), p + 1)
         centers = [(start + end) / 2 for start, end in bench.bins]
@@ -71,22 +71,22 @@ def temporal_lines(data: "ComparisonData") -> Optional[bytes]:
             spreads = bench.bin_spreads(variant)
             if not any(s.n for s in spreads):
                 continue
-            color = _COLORS[v % len(_COLORS)]
+            color = COLORS[v % len(COLORS)]
             means = [_nan(s.mean) for s in spreads]
             sems = [0.0 if s.sem is None else s.sem for s in spreads]
             axes.plot(centers, means, marker="o", markersize=3, color=color,
-                      label=_short(data.labels.get(variant, variant), 40),
+                      label=short_label(data.labels.get(variant, variant), 40),
                       linewidth=2.0 if variant == bench.stats.best else 1.2)
             axes.fill_between(centers, [m - e for m, e in zip(means, sems)], [m + e for m, e in zip(means, sems)],
                               color=color, alpha=0.15, linewidth=0)
         axes.axhline(0, color="black", linewidth=0.5)
-        axes.set_title(_short(bench.benchmark, 48), fontsize=9)
+        axes.set_title(short_label(bench.benchmark, 48), fontsize=9)
         axes.set_xlabel("time after stimulus onset (ms, bin centre)")
         axes.set_ylabel("ceiled score (mean ± SEM over seeds)")
         axes.spines[["top", "right"]].set_visible(False)
         if p == len(temporal) - 1:
             axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return _png(figure)
+    return png_bytes(figure)
 
 
 def params_vs_score(data: "ComparisonData") -> Optional[bytes]:
@@ -94,7 +94,7 @@ def params_vs_score(data: "ComparisonData") -> Optional[bytes]:
     if not any(data.n_params.get(v) for v in data.variants):
         return None
     benchmarks = data.benchmarks
-    figure = _figure(max(4.6, 3.6 * len(benchmarks)), 3.2)
+    figure = new_figure(max(4.6, 3.6 * len(benchmarks)), 3.2)
     counts = [data.n_params[v] for v in data.variants if data.n_params.get(v)]
     for p, bench in enumerate(benchmarks):
         axes = figure.add_subplot(1, len(benchmarks), p + 1)
@@ -102,15 +102,15 @@ def params_vs_score(data: "ComparisonData") -> Optional[bytes]:
             s, n = bench.stats.spreads.get(variant), data.n_params.get(variant)
             if s is None or s.mean is None or not n:
                 continue
-            axes.errorbar([n], [s.mean], yerr=[s.sem or 0.0], fmt="o", color=_COLORS[v % len(_COLORS)],
+            axes.errorbar([n], [s.mean], yerr=[s.sem or 0.0], fmt="o", color=COLORS[v % len(COLORS)],
                           capsize=3, markersize=6 if variant == bench.stats.best else 4,
-                          label=_short(data.labels.get(variant, variant), 40))
+                          label=short_label(data.labels.get(variant, variant), 40))
         if max(counts) > 10 * min(counts):
             axes.set_xscale("log")
         axes.set_xlabel("parameters")
         axes.set_ylabel("ceiled score (mean ± SEM)")
-        axes.set_title(_short(bench.benchmark, 48), fontsize=9)
+        axes.set_title(short_label(bench.benchmark, 48), fontsize=9)
         axes.spines[["top", "right"]].set_visible(False)
         if p == len(benchmarks) - 1:
             axes.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return _png(figure)
+    return png_bytes(figure)

@@ -19,10 +19,11 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from dynvision.fileio import write_text_atomically
 
+from ..figures import data_uri
 from ..results import Result
 from .execute import load_record
 from .plan import ComparePlan, WorkItem
@@ -91,22 +92,8 @@ def collect(plan: ComparePlan) -> ComparisonData:
             continue
         entries.append(Entry(item, record, Result.load(Path(plan.out) / record["result"])))
     variants = plan.variants()
-    benchmarks: List[BenchmarkData] = []
-    for benchmark in dict.fromkeys(item.benchmark for item in plan.items):
-        by_variant: Dict[str, Dict[int, Entry]] = {}
-        for entry in entries:
-            if entry.item.benchmark == benchmark:
-                by_variant.setdefault(entry.item.variant, {})[entry.item.seed] = entry
-        scores = {v: {s: e.result.score for s, e in by_variant.get(v, {}).items()} for v in variants}
-        bins: List[Tuple[float, float]] = []
-        for seeds in by_variant.values():
-            for entry in seeds.values():
-                if entry.result.temporal:
-                    bins = [(b["time_bin_start"], b["time_bin_end"]) for b in entry.result.per_bin]
-                break
-            if bins:
-                break
-        benchmarks.append(BenchmarkData(benchmark, by_variant, compare_variants(scores, benchmark), bins))
+    benchmarks = [_benchmark_data(benchmark, entries, variants)
+                  for benchmark in dict.fromkeys(item.benchmark for item in plan.items)]
     n_params: Dict[str, Optional[int]] = {}
     accuracy: Dict[str, Spread] = {}
     metric = None
@@ -123,6 +110,21 @@ def collect(plan: ComparePlan) -> ComparisonData:
                           trained=plan.source != "untrained")
 
 
+def _benchmark_data(benchmark: str, entries: List[Entry], variants: List[str]) -> BenchmarkData:
+    """One benchmark's entries by variant and seed, their statistics and (temporal) time bins."""
+    by_variant: Dict[str, Dict[int, Entry]] = {}
+    for entry in entries:
+        if entry.item.benchmark == benchmark:
+            by_variant.setdefault(entry.item.variant, {})[entry.item.seed] = entry
+    scores = {v: {s: e.result.score for s, e in by_variant.get(v, {}).items()} for v in variants}
+    # the bins of the first result of each variant; a temporal benchmark records the same bins for all
+    first = [next(iter(seeds.values())).result for seeds in by_variant.values() if seeds]
+    temporal = next((result for result in first if result.temporal), None)
+    bins: List[Tuple[float, float]] = [] if temporal is None else [
+        (b["time_bin_start"], b["time_bin_end"]) for b in temporal.per_bin]
+    return BenchmarkData(benchmark, by_variant, compare_variants(scores, benchmark), bins)
+
+
 # ----------------------------------------------------------------- CSV
 def csv_rows(data: ComparisonData) -> List[Dict[str, Any]]:
     """Every number of the report, one per row (see ``CSV_COLUMNS``)."""
@@ -137,37 +139,9 @@ def csv_rows(data: ComparisonData) -> List[Dict[str, Any]]:
                      "value": value, "source": source})
 
     for bench in data.benchmarks:
-        b = bench.benchmark
         for variant in data.variants:
-            for seed, entry in sorted(bench.entries.get(variant, {}).items()):
-                source = os.path.relpath(entry.result.path, data.plan.out) if entry.result.path else ""
-                result = entry.result
-                for quantity in ("score", "raw", "ceiling", "error"):
-                    add(b, variant, seed, quantity, getattr(result, quantity), source=source)
-                for bin_ in result.per_bin if result.temporal else []:
-                    add(b, variant, seed, "score_per_bin", bin_.get("score"), bin_["time_bin_start"],
-                        bin_["time_bin_end"], source)
-            s = bench.stats.spreads.get(variant)
-            if s is not None:
-                add(b, variant, None, "n_seeds", s.n)
-                add(b, variant, None, "score_mean", s.mean)
-                add(b, variant, None, "score_std", s.std)
-                add(b, variant, None, "score_sem", s.sem)
-            add(b, variant, None, "best", int(variant == bench.stats.best))
-            if bench.temporal:
-                for (start, end), bs in zip(bench.bins, bench.bin_spreads(variant)):
-                    add(b, variant, None, "score_per_bin_mean", bs.mean, start, end)
-                    add(b, variant, None, "score_per_bin_sem", bs.sem, start, end)
-            comparison = bench.stats.comparisons.get(variant)
-            if comparison is not None:
-                add(b, variant, None, "n_paired_seeds", comparison.n)
-                add(b, variant, None, "difference_from_best", comparison.mean_difference)
-                add(b, variant, None, "difference_ci95_low", comparison.ci_low)
-                add(b, variant, None, "difference_ci95_high", comparison.ci_high)
-                add(b, variant, None, "t", comparison.t)
-                add(b, variant, None, "p_ttest", comparison.p_ttest)
-                add(b, variant, None, "p_holm", comparison.p_holm)
-                add(b, variant, None, "p_wilcoxon", comparison.p_wilcoxon)
+            _seed_rows(add, data, bench, variant)
+            _variant_rows(add, bench, variant)
     for variant in data.variants:
         add("", variant, None, "n_params", data.n_params.get(variant))
         acc = data.accuracy.get(variant)
@@ -175,6 +149,40 @@ def csv_rows(data: ComparisonData) -> List[Dict[str, Any]]:
             add("", variant, None, f"{data.accuracy_metric or 'accuracy'}_mean", acc.mean)
             add("", variant, None, f"{data.accuracy_metric or 'accuracy'}_std", acc.std)
     return rows
+
+
+def _seed_rows(add: Callable[..., None], data: ComparisonData, bench: BenchmarkData, variant: str) -> None:
+    """Rows of each seed's result: headline numbers and per-bin scores."""
+    for seed, entry in sorted(bench.entries.get(variant, {}).items()):
+        result = entry.result
+        source = os.path.relpath(result.path, data.plan.out) if result.path else ""
+        for quantity in ("score", "raw", "ceiling", "error"):
+            add(bench.benchmark, variant, seed, quantity, getattr(result, quantity), source=source)
+        for bin_ in result.per_bin if result.temporal else []:
+            add(bench.benchmark, variant, seed, "score_per_bin", bin_.get("score"), bin_["time_bin_start"],
+                bin_["time_bin_end"], source)
+
+
+def _variant_rows(add: Callable[..., None], bench: BenchmarkData, variant: str) -> None:
+    """Rows of a variant's statistics across seeds and its comparison with the best variant."""
+    b = bench.benchmark
+    s = bench.stats.spreads.get(variant)
+    if s is not None:
+        for quantity, value in (("n_seeds", s.n), ("score_mean", s.mean), ("score_std", s.std),
+                                ("score_sem", s.sem)):
+            add(b, variant, None, quantity, value)
+    add(b, variant, None, "best", int(variant == bench.stats.best))
+    if bench.temporal:
+        for (start, end), bs in zip(bench.bins, bench.bin_spreads(variant)):
+            add(b, variant, None, "score_per_bin_mean", bs.mean, start, end)
+            add(b, variant, None, "score_per_bin_sem", bs.sem, start, end)
+    comparison = bench.stats.comparisons.get(variant)
+    if comparison is not None:
+        for quantity, value in (("n_paired_seeds", comparison.n), ("difference_from_best", comparison.mean_difference),
+                                ("difference_ci95_low", comparison.ci_low), ("difference_ci95_high", comparison.ci_high),
+                                ("t", comparison.t), ("p_ttest", comparison.p_ttest), ("p_holm", comparison.p_holm),
+                                ("p_wilcoxon", comparison.p_wilcoxon)):
+            add(b, variant, None, quantity, value)
 
 
 def write_csv(rows: List[Dict[str, Any]], path: Path) -> Path:
@@ -280,7 +288,6 @@ def _environment():
 
 
 def context(data: ComparisonData, figures: Dict[str, Optional[bytes]]) -> Dict[str, Any]:
-    from ..report.render import _data_uri
 
     plan = data.plan
     source = {"train": "trained here (--train)", "checkpoint": f"checkpoints from {plan.checkpoints}",
@@ -295,8 +302,8 @@ def context(data: ComparisonData, figures: Dict[str, Optional[bytes]]) -> Dict[s
         "accuracy_metric": (data.accuracy_metric or "accuracy").replace("_acc", " accuracy"),
         "benchmarks": [{"name": b.benchmark, "rows": table_rows(data, b), "findings": findings(data, b),
                         "temporal": b.temporal} for b in data.benchmarks],
-        "bars": _data_uri(figures.get("scores")), "temporal": _data_uri(figures.get("temporal")),
-        "params": _data_uri(figures.get("params")),
+        "bars": data_uri(figures.get("scores")), "temporal": data_uri(figures.get("temporal")),
+        "params": data_uri(figures.get("params")),
         "overrides": " ".join(plan.overrides), "config": plan.config or "packaged default",
         "layers": ", ".join(f"{k}={v}" for k, v in (plan.settings.get("region_layer_map") or {}).items()),
     }

@@ -1,21 +1,17 @@
 """Render results into one self-contained HTML page (jinja2 template + embedded PNGs)."""
 from __future__ import annotations
 
-import base64
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from dynvision.fileio import write_text_atomically
 
+from ..figures import data_uri
 from ..results import Result, iter_table_rows, load_results
 from . import plots
 
 TEMPLATE = "template.html.j2"
-
-
-def _data_uri(png: Optional[bytes]) -> Optional[str]:
-    return None if png is None else "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _environment():
@@ -31,18 +27,18 @@ def context(results: Sequence[Result], title: Optional[str] = None, source: Opti
     results = list(results)
     figures: List[Dict[str, str]] = []
     if results:
-        figures.append({"title": "Score per benchmark", "src": _data_uri(plots.bar_plot(results)),
+        figures.append({"title": "Score per benchmark", "src": data_uri(plots.bar_plot(results)),
                         "caption": "Ceiled score (the benchmark's headline number) for each model. Error bars: "
                                    "Brain-Score's standard error over cross-validation splits, propagated to the "
                                    "ceiled score (2·r·SE/ceiling for r²/ceiling scores)."})
         temporal = plots.temporal_plot(results)
         if temporal is not None:
-            figures.append({"title": "Score over time", "src": _data_uri(temporal),
+            figures.append({"title": "Score over time", "src": data_uri(temporal),
                             "caption": "Temporal benchmarks: ceiled score (top) and raw score with the per-bin "
                                        "ceiling (bottom, dashed) in each time bin after stimulus onset."})
         layers = plots.layer_plot(results)
         if layers is not None:
-            figures.append({"title": "Score per layer", "src": _data_uri(layers),
+            figures.append({"title": "Score per layer", "src": data_uri(layers),
                             "caption": "Benchmarks scored with --per-layer: each layer committed to the region in turn."})
     rows = iter_table_rows(results)
     for row, result in zip(rows, results):

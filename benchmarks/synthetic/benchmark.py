@@ -24,7 +24,6 @@ from brainscore_vision import load_ceiling, load_metric
 from brainscore_vision.benchmark_helpers.neural_common import average_repetition
 
 from ..neural import NonNegativeNeuralBenchmark
-
 from . import data
 from .parameters import describe
 

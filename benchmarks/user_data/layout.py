@@ -46,7 +46,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 DEFAULT_VISUAL_DEGREES = 8.0
 REQUIRED = {
@@ -129,7 +129,6 @@ def _single_variable_attrs(dataset, nc: Path) -> dict:
 
 def read_assembly(nc: Path):
     """The responses as a plain ``xarray.DataArray`` (loaded), checked against the layout."""
-    import numpy as np
     import xarray as xr
 
     try:
@@ -145,6 +144,14 @@ def read_assembly(nc: Path):
         _check_duration(nc, array)
         array = array.load()
     array.attrs = attrs
+    _check_dims(nc, array)
+    _check_coords(nc, array)
+    _check_entries(nc, array)
+    _check_values(nc, array)
+    return array
+
+
+def _check_dims(nc: Path, array: Any) -> None:
     dims = set(array.dims)
     for dim in ("presentation", "neuroid"):
         if dim not in dims:
@@ -154,6 +161,11 @@ def read_assembly(nc: Path):
     if extra:
         raise UserDataError(f"{nc}: unexpected dimension(s) {', '.join(sorted(map(str, extra)))}; "
                             "allowed: presentation, neuroid, time_bin")
+
+
+def _check_coords(nc: Path, array: Any) -> None:
+    """Every required coordinate is there, on the dim it belongs to."""
+    dims = set(array.dims)
     for dim, names in REQUIRED.items():
         for name in names:
             if name not in array.coords:
@@ -164,6 +176,12 @@ def read_assembly(nc: Path):
             expected = (dim,) if dim in dims else ()
             if coord.dims != expected:
                 raise UserDataError(f"{nc}: coordinate {name!r} has dims {coord.dims}, expected {expected}")
+
+
+def _check_entries(nc: Path, array: Any) -> None:
+    """Numbers, integer repetitions, one region, unique neuroids and trials, ordered time bins."""
+    import numpy as np
+
     if not np.issubdtype(array.dtype, np.number):
         raise UserDataError(f"{nc}: responses must be numbers, found dtype {array.dtype}")
     if not np.issubdtype(array["repetition"].dtype, np.integer):
@@ -183,8 +201,6 @@ def read_assembly(nc: Path):
     ends = np.atleast_1d(array["time_bin_end"].values).astype(float)
     if np.any(ends <= starts):
         raise UserDataError(f"{nc}: every time bin needs time_bin_start < time_bin_end (ms)")
-    _check_values(nc, array)
-    return array
 
 
 def limit(variable: str, default: float) -> float:

@@ -65,18 +65,31 @@ def resolve(config: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     for key in LIST_KEYS:
         value = merged[key]
         merged[key] = [] if value is None else list(value) if isinstance(value, (list, tuple)) else [value]
-    if not merged["seeds"]:
-        raise WorkflowConfigError("seeds: give at least one seed")
-    try:  # snakemake's --config seeds=[0,1] gives strings
-        if any(isinstance(s, (bool, float)) for s in merged["seeds"]):
-            raise ValueError
-        merged["seeds"] = [int(s) for s in merged["seeds"]]
-    except (TypeError, ValueError):
-        raise WorkflowConfigError(f"seeds: whole numbers, got {merged['seeds']!r}") from None
-    if len(set(merged["seeds"])) != len(merged["seeds"]):
-        raise WorkflowConfigError(f"seeds: {merged['seeds']} repeats a seed (identical runs)")
+    merged["seeds"] = _seeds(merged["seeds"])
     if isinstance(merged["data"], str):  # data=cifar10 on the command line
         merged["data"] = {"name": merged["data"]}
+    _check_sections(merged)
+    merged["name"] = merged["name"] or merged["model_name"]
+    return merged
+
+
+def _seeds(seeds: List[Any]) -> List[int]:
+    """Distinct whole-number seeds (snakemake's --config seeds=[0,1] gives strings)."""
+    if not seeds:
+        raise WorkflowConfigError("seeds: give at least one seed")
+    try:
+        if any(isinstance(s, (bool, float)) for s in seeds):
+            raise ValueError
+        values = [int(s) for s in seeds]
+    except (TypeError, ValueError):
+        raise WorkflowConfigError(f"seeds: whole numbers, got {seeds!r}") from None
+    if len(set(values)) != len(values):
+        raise WorkflowConfigError(f"seeds: {values} repeats a seed (identical runs)")
+    return values
+
+
+def _check_sections(merged: Dict[str, Any]) -> None:
+    """The mapping sections are mappings (empty when unset), score settings known, names strings."""
     for key in ("data", "train", "experiment_args", "score"):
         merged[key] = merged[key] or {}
         if not isinstance(merged[key], Mapping):
@@ -87,8 +100,6 @@ def resolve(config: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     for key in ("experiment", "benchmarks"):
         if not all(isinstance(name, str) for name in merged[key]):
             raise WorkflowConfigError(f"{key}: names (strings), got {merged[key]!r}")
-    merged["name"] = merged["name"] or merged["model_name"]
-    return merged
 
 
 def _short_hash(data: Any, length: int = 10) -> str:
@@ -98,6 +109,19 @@ def _short_hash(data: Any, length: int = 10) -> str:
 
 def _set(key: str, value: Any) -> str:
     return f"{key}={json.dumps(value)}"  # JSON is YAML: --set parses it back exactly
+
+
+def _listed_variants(model_args: List[Any]) -> Tuple[Dict[str, List[Any]], List[Variant], List[str]]:
+    """One variant per mapping of the list; the axes list every value each key takes."""
+    if not model_args or not all(isinstance(v, Mapping) for v in model_args):
+        raise WorkflowConfigError("model_args: a list must hold one mapping per variant")
+    variants = [Variant(tuple(dict(v).items())) for v in model_args]
+    axes: Dict[str, List[Any]] = {}
+    for variant in variants:
+        for key, value in variant.values:
+            if value not in axes.setdefault(key, []):
+                axes[key].append(value)
+    return axes, variants, []
 
 
 def variants_of(model_args: Any) -> Tuple[Dict[str, List[Any]], List[Variant], List[str]]:
@@ -110,18 +134,11 @@ def variants_of(model_args: Any) -> Tuple[Dict[str, List[Any]], List[Variant], L
     if model_args in (None, {}):
         return {}, [Variant(())], []
     if isinstance(model_args, list):
-        if not model_args or not all(isinstance(v, Mapping) for v in model_args):
-            raise WorkflowConfigError("model_args: a list must hold one mapping per variant")
-        variants = [Variant(tuple(dict(v).items())) for v in model_args]
-        axes: Dict[str, List[Any]] = {}
-        for variant in variants:
-            for key, value in variant.values:
-                if value not in axes.setdefault(key, []):
-                    axes[key].append(value)
-        return axes, variants, []
+        return _listed_variants(model_args)
     if not isinstance(model_args, Mapping):
         raise WorkflowConfigError(f"model_args: expected a mapping or a list of mappings, got {model_args!r}")
-    axes, fixed = {}, []
+    axes: Dict[str, List[Any]] = {}
+    fixed: List[str] = []
     for key, value in model_args.items():
         if isinstance(value, list) and not value:
             raise WorkflowConfigError(f"model_args.{key}: an empty list gives no variants")

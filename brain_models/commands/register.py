@@ -2,12 +2,9 @@
 from __future__ import annotations
 
 import argparse
-from typing import Dict, List
 
-from dynvision import arguments
+from brain_models.flags import add_adapter_arguments, settings_from_args
 from dynvision.verbosity import report_error
-
-from brain_models.reductions import DEFAULT_REDUCTION, REDUCTION_HELP, REDUCTIONS
 
 DEFAULT_OUT = "brainscore-submission"  # = brain_models.submission.DEFAULT_OUT (not imported: keeps --help fast)
 
@@ -45,22 +42,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="also write the upload archive OUT/<plugin>.zip (refused above 50 MB: use --weights-url)")
     parser.add_argument("--plugin-name", metavar="NAME",
                         help="plugin folder name (default: the identifier with '.' and '-' as '_')")
-    parser.add_argument("--region", dest="regions", action="append", default=[], metavar="REGION=LAYER",
-                        help="commit LAYER (comma-separated for several) to REGION, overriding the model's "
-                             "declared map (repeatable), e.g. --region IT=V4")
+    add_adapter_arguments(parser, runtime=False, title="what the plugin commits (how the model sees the stimuli)")
     parser.add_argument("--omit-region", dest="omit_regions", action="append", default=[], metavar="REGION",
                         help="leave one of V1, V2, V4, IT uncommitted on purpose (repeatable): the plugin refuses "
                              "recordings from it, and Brain-Score cannot score the model there")
     parser.add_argument("--region-map", metavar="FILE",
                         help="JSON {region: layer} to commit (also the region_layer_map.json files that "
-                             "layer selection stores); --region entries override it")
-    parser.add_argument("--visual-degrees", type=arguments.positive_float, default=8.0, metavar="DEG",
-                        help="degrees of visual angle the model's input spans (default: 8)")
-    parser.add_argument("--t-presentation", type=arguments.finite_float, default=100.0, metavar="MS",
-                        help="ms the image is shown from onset, blank afterwards (default: 100)")
-    parser.add_argument("--latency", type=arguments.finite_float, default=0.0, metavar="MS",
-                        help="ms by which the model lags the recordings (default: 0)")
-    parser.add_argument("--reduction", choices=REDUCTIONS, default=DEFAULT_REDUCTION, help=REDUCTION_HELP)
+                             "layer selection stores); --layer entries override it")
     parser.add_argument("--requirement", dest="requirements", action="append", default=[], metavar="SPEC",
                         help="extra line for requirements.txt (repeatable), for packages your --model-module file "
                              "needs at a version of your choice; the plugin carries the DynVision code itself")
@@ -74,24 +62,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     return parser
 
 
-class RegionFlagError(ValueError):
-    """A ``--region`` value that is not REGION=LAYER."""
-
-
-def parse_regions(entries: List[str]) -> Dict[str, object]:
-    regions: Dict[str, object] = {}
-    for entry in entries:
-        region, sep, layers = entry.partition("=")
-        names = [name.strip() for name in layers.split(",") if name.strip()]
-        if not sep or not region.strip() or not names:
-            raise RegionFlagError(f"--region {entry!r}: expected REGION=LAYER (e.g. V4=V4, or IT=V4,IT)")
-        regions[region.strip()] = names[0] if len(names) == 1 else names
-    return regions
-
-
 def run(args: argparse.Namespace) -> int:
     try:
-        regions = parse_regions(args.regions)
+        settings = settings_from_args(args)
         bibtex = ""
         if args.bibtex:
             with open(args.bibtex, encoding="utf-8") as handle:
@@ -100,18 +73,19 @@ def run(args: argparse.Namespace) -> int:
         return report_error("register", error)
 
     from brain_models.submission import BundleError, IdentifierError, PluginError, register
-    from brain_models.submission.writer import load_region_layer_map
     from brain_models.submission.weights import WeightsError
+    from brain_models.submission.writer import load_region_layer_map
     from dynvision.config import ConfigError
     from dynvision.registry import UnknownNameError
 
     try:
         region_map = load_region_layer_map(args.region_map) if args.region_map else {}
-        region_map.update(regions)
+        region_map.update(settings.region_layer_map)
         plugin = register(
             args.checkpoint, args.identifier, out=args.out, model=args.model, weights_url=args.weights_url,
-            plugin_name=args.plugin_name, region_layer_map=region_map or None, visual_degrees=args.visual_degrees,
-            t_presentation=args.t_presentation, latency=args.latency, reduction=args.reduction,
+            plugin_name=args.plugin_name, region_layer_map=region_map or None, visual_degrees=settings.visual_degrees,
+            t_presentation=settings.t_presentation, latency=settings.latency, reduction=settings.reduction,
+            max_features=settings.max_features,
             requirements=args.requirements,
             bibtex=bibtex, model_module=args.model_module, overwrite=args.overwrite, make_zip=args.zip,
             omit_regions=args.omit_regions,

@@ -36,6 +36,26 @@ def archive_members(plugin_dir: PathLike) -> List[Path]:
     return sorted(members)
 
 
+def _check_plugin_folder(plugin_dir: Path, top: str) -> None:
+    if plugin_dir.parent.name != "models":
+        raise ValueError(f"{plugin_dir} is not a plugin folder inside a 'models/' folder")
+    if not (plugin_dir / "__init__.py").is_file():
+        raise ValueError(f"{plugin_dir} has no __init__.py: not a plugin")
+    if top.startswith((".", "_")) or "/" in top:
+        raise ValueError(f"top-level folder {top!r}: the site ignores names starting with '.' or '_'")
+
+
+def _folder_entries(top: str, plugin: str, members: List[Path]) -> List[str]:
+    """The archive's folder entries: every sub-folder gets its own, as zip tools write them."""
+    folders = [f"{top}/", f"{top}/models/", f"{top}/models/{plugin}/"]
+    for relative in members:
+        for parent in reversed(relative.parents[:-1]):
+            entry = f"{top}/models/{plugin}/{parent.as_posix()}/"
+            if entry not in folders:
+                folders.append(entry)
+    return folders
+
+
 def make_zip(plugin_dir: PathLike, zip_path: Optional[PathLike] = None, top: Optional[str] = None,
              plugin: Optional[str] = None) -> Path:
     """Zip ``.../models/<plugin>`` as ``<top>/models/<plugin>/...`` (``top``
@@ -44,22 +64,12 @@ def make_zip(plugin_dir: PathLike, zip_path: Optional[PathLike] = None, top: Opt
     Written atomically."""
     plugin_dir = Path(plugin_dir)
     plugin = plugin or plugin_dir.name
-    if plugin_dir.parent.name != "models":
-        raise ValueError(f"{plugin_dir} is not a plugin folder inside a 'models/' folder")
-    if not (plugin_dir / "__init__.py").is_file():
-        raise ValueError(f"{plugin_dir} has no __init__.py: not a plugin")
     top = top or plugin
-    if top.startswith((".", "_")) or "/" in top:
-        raise ValueError(f"top-level folder {top!r}: the site ignores names starting with '.' or '_'")
+    _check_plugin_folder(plugin_dir, top)
     zip_path = Path(zip_path) if zip_path else plugin_dir.parent.parent / f"{plugin}.zip"
     partial = zip_path.with_name(f".{zip_path.name}.part")
-    folders = [f"{top}/", f"{top}/models/", f"{top}/models/{plugin}/"]
     members = archive_members(plugin_dir)
-    for relative in members:  # every sub-folder gets its own entry, as zip tools write them
-        for parent in reversed(relative.parents[:-1]):
-            entry = f"{top}/models/{plugin}/{parent.as_posix()}/"
-            if entry not in folders:
-                folders.append(entry)
+    folders = _folder_entries(top, plugin, members)
     try:
         with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
             for folder in folders:

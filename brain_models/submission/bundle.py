@@ -169,6 +169,21 @@ def _check_no_import_by_string(tree: ast.AST, where: str) -> None:
                               "code cannot follow that (import it with an import statement)")
 
 
+def _relative_import(alias: ast.alias, dots: str) -> str:
+    """``import NAME [as ALIAS]`` as statements that import a project module relatively."""
+    name = alias.name
+    if name.split(".")[0] not in PROJECT_PACKAGES:
+        return f"import {name}" + (f" as {alias.asname}" if alias.asname else "")
+    parent, _, leaf = name.rpartition(".")
+    if alias.asname:
+        return f"from {dots}{parent} import {leaf} as {alias.asname}"
+    # `import a.b.c` binds `a` and loads a.b.c
+    statements = [f"from {dots} import {name.split('.')[0]}"]
+    if parent:
+        statements.append(f"from {dots}{parent} import {leaf} as _dv_{leaf}")
+    return "; ".join(statements)
+
+
 def _rewrite(source: str, tree: ast.AST, depth: int) -> str:
     """``source`` with each import of a project module made relative to the
     runtime package; ``depth`` is how deep the file's package lies in it."""
@@ -191,20 +206,7 @@ def _rewrite(source: str, tree: ast.AST, depth: int) -> str:
             continue
         if not any(alias.name.split(".")[0] in PROJECT_PACKAGES for alias in node.names):
             continue
-        statements = []
-        for alias in node.names:
-            name = alias.name
-            if name.split(".")[0] not in PROJECT_PACKAGES:
-                statements.append(f"import {name}" + (f" as {alias.asname}" if alias.asname else ""))
-                continue
-            parent, _, leaf = name.rpartition(".")
-            if alias.asname:
-                statements.append(f"from {dots}{parent} import {leaf} as {alias.asname}")
-            else:  # `import a.b.c` binds `a` and loads a.b.c
-                top = name.split(".")[0]
-                statements.append(f"from {dots} import {top}")
-                if parent:
-                    statements.append(f"from {dots}{parent} import {leaf} as _dv_{leaf}")
+        statements = [_relative_import(alias, dots) for alias in node.names]
         edits.append((start, end, "; ".join(statements)))
     for start, end, text in sorted(edits, reverse=True):
         source = source[:start] + text + source[end:]
@@ -263,6 +265,32 @@ def requirements_for(packages: Iterable[str], where: Dict[str, str]) -> List[str
     return [lines[name] for name in sorted(lines)]
 
 
+def _add_user_module(model_class: type, user_source: Optional[Path], files: Dict[str, str],
+                     third_party: Dict[str, str], queue: List[str]) -> str:
+    """Carry the user's model file (``--model-module``) as ``<runtime>/<user package>/<name>.py``; the
+    project modules it imports join ``queue``. Returns the module the class will live in."""
+    module, qualname = model_class.__module__, model_class.__qualname__
+    source_file = getattr(sys.modules.get(module), "__file__", None)
+    if user_source is None or source_file is None or Path(source_file).resolve() != user_source:
+        raise BundleError(
+            f"model class {qualname} comes from module {module} ({source_file or 'no file'}), which the plugin "
+            "cannot carry: define it in one file and register with --model-module FILE")
+    user_name = _user_module_name(user_source)
+    text = user_source.read_text(encoding="utf-8")
+    tree = ast.parse(text, filename=str(user_source))
+    _check_no_import_by_string(tree, str(user_source))
+    for node in _imports(tree):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            raise BundleError(f"{user_source}:{node.lineno}: a relative import; the plugin carries only this "
+                              "file, so import dynvision and installed packages only")
+        project, other = _targets(node, USER_PACKAGE)
+        queue.extend(project)
+        third_party.update({name: str(user_source) for name in other})
+    files[f"{RUNTIME_PACKAGE}/{USER_PACKAGE}/__init__.py"] = _EMPTY_INIT
+    files[f"{RUNTIME_PACKAGE}/{USER_PACKAGE}/{user_name}.py"] = _rewrite(text, tree, 1)
+    return f"{USER_PACKAGE}.{user_name}"
+
+
 def build_bundle(model_class: type, model_module: Optional[Path] = None) -> Bundle:
     """The runtime package for ``model_class``: a class of this project's zoo,
     or one defined at the top level of the user's file ``model_module``."""
@@ -280,25 +308,7 @@ def build_bundle(model_class: type, model_module: Optional[Path] = None) -> Bund
         class_module = module
         queue.append(module)
     else:
-        source_file = getattr(sys.modules.get(module), "__file__", None)
-        if user_source is None or source_file is None or Path(source_file).resolve() != user_source:
-            raise BundleError(
-                f"model class {qualname} comes from module {module} ({source_file or 'no file'}), which the plugin "
-                "cannot carry: define it in one file and register with --model-module FILE")
-        user_name = _user_module_name(user_source)
-        class_module = f"{USER_PACKAGE}.{user_name}"
-        text = user_source.read_text(encoding="utf-8")
-        tree = ast.parse(text, filename=str(user_source))
-        _check_no_import_by_string(tree, str(user_source))
-        for node in _imports(tree):
-            if isinstance(node, ast.ImportFrom) and node.level:
-                raise BundleError(f"{user_source}:{node.lineno}: a relative import; the plugin carries only this "
-                                  "file, so import dynvision and installed packages only")
-            project, other = _targets(node, USER_PACKAGE)
-            queue.extend(project)
-            third_party.update({name: str(user_source) for name in other})
-        files[f"{RUNTIME_PACKAGE}/{USER_PACKAGE}/__init__.py"] = _EMPTY_INIT
-        files[f"{RUNTIME_PACKAGE}/{USER_PACKAGE}/{user_name}.py"] = _rewrite(text, tree, 1)
+        class_module = _add_user_module(model_class, user_source, files, third_party, queue)
     parents: Set[str] = set()
     while queue:
         name = queue.pop()

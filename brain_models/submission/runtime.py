@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Tuple, Union
 
 from ..adapter import DynVisionBrainModel, weights_hash
-
 from ..reference_images import DEFAULT_REFERENCE_IMAGES
 
 PathLike = Union[str, "os.PathLike[str]"]

@@ -116,6 +116,25 @@ def _model_in_annotation(annotation: Any) -> Any:
     return None
 
 
+def _unknown_key(key: Any, valid: Sequence[str]) -> str:
+    message = f"unknown key {key!r}"
+    close = close_matches(str(key), list(valid), n=1)
+    if close:
+        message += f" (did you mean {close[0]!r}?)"
+    if valid:
+        message += f"; valid keys: {', '.join(valid)}"
+    return message
+
+
+def _source(path: str, base: str, related: Sequence[str], sources: Dict[str, str], default_source: str) -> str:
+    """Where the value at ``path`` came from, naming ``--set`` overrides of ``related`` keys first
+    (e.g. --set data.image_size=32 made the file's input_dims wrong)."""
+    source = source_for(path, sources, default_source)
+    also = [source_for(f"{base}.{r}" if base else r, sources, default_source) for r in related]
+    also = [s for s in also if s.startswith("--set") and s != source]
+    return ", ".join(dict.fromkeys([*also, source])) if also else source
+
+
 def describe_validation_error(
     error: ValidationError,
     data: Any,
@@ -144,23 +163,13 @@ def describe_validation_error(
             parts = parts[:tagged_at]
             message = f"no accepted form matches {_node(data, parts)!r}: " + "{alternatives}"
         elif err["type"] == "extra_forbidden":
-            key = parts[-1] if parts else err["loc"][-1]
-            valid = _valid_keys(model_cls, parts[len(prefix):-1]) or []
-            message = f"unknown key {key!r}"
-            close = close_matches(key, valid, n=1)
-            if close:
-                message += f" (did you mean {close[0]!r}?)"
-            if valid:
-                message += f"; valid keys: {', '.join(valid)}"
+            message = _unknown_key(parts[-1] if parts else err["loc"][-1],
+                                   _valid_keys(model_cls, parts[len(prefix):-1]) or [])
         elif "input" in err and err["type"] not in ("missing", "config_value", "value_error"):
             message += f" (got {err['input']!r})"
         base = join_path(parts)
         path = f"{base}.{ctx['subpath']}" if base and ctx.get("subpath") else (ctx.get("subpath") or base)
-        source = source_for(path, sources or {}, default_source)
-        also = [source_for(f"{base}.{r}" if base else r, sources or {}, default_source) for r in ctx.get("related", ())]
-        also = [s for s in also if s.startswith("--set") and s != source]
-        if also:  # e.g. --set data.image_size=32 made the file's input_dims wrong
-            source = ", ".join(dict.fromkeys([*also, source]))
+        source = _source(path, base, ctx.get("related", ()), sources or {}, default_source)
         problems.append((path, message))
         lines.append(f"  {source}: {path or '<top level>'}: {message}")
     for i, (path, message) in enumerate(problems):

@@ -14,8 +14,8 @@ from typing_extensions import Annotated
 
 from dynvision.timing import TimeStepError, ms_to_steps
 
-from .errors import fail, join_path, non_finite_path, source_for
 from . import torch_names
+from .errors import fail, join_path, non_finite_path, source_for
 
 
 def _plain(value: Any) -> Any:
@@ -246,6 +246,12 @@ class OptimizerSection(Section):
         bad = torch_names.check_arguments(cls, self.args, required=False)
         if bad:
             raise fail(f"args.{bad[0]}", bad[1])
+        self._check_rates()
+        for i, group in enumerate(self.param_groups):
+            _check_group(cls, i, group)
+        return self
+
+    def _check_rates(self) -> None:
         for key, low, strict in (("lr", 0.0, True), ("weight_decay", 0.0, False)):
             if key in self.args:
                 value = self.args[key]
@@ -253,14 +259,16 @@ class OptimizerSection(Section):
                     raise fail(f"args.{key}", f"must be a number (got {value!r})")
                 if value < low or (strict and value == low):
                     raise fail(f"args.{key}", f"must be {'>' if strict else '>='} {low} (got {value!r})")
-        for i, group in enumerate(self.param_groups):
-            for key in ("lr", "weight_decay", "params"):
-                if key in group.args:
-                    raise fail(f"param_groups[{i}].args.{key}", f"set {key} directly on the group, not in args")
-            bad = torch_names.check_arguments(cls, group.args, required=False)
-            if bad:
-                raise fail(f"param_groups[{i}].args.{bad[0]}", bad[1])
-        return self
+
+
+def _check_group(cls: type, index: int, group: ParamGroup) -> None:
+    """A parameter group's own options: lr/weight_decay on the group, the rest accepted by ``cls``."""
+    for key in ("lr", "weight_decay", "params"):
+        if key in group.args:
+            raise fail(f"param_groups[{index}].args.{key}", f"set {key} directly on the group, not in args")
+    bad = torch_names.check_arguments(cls, group.args, required=False)
+    if bad:
+        raise fail(f"param_groups[{index}].args.{bad[0]}", bad[1])
 
 
 class SchedulerSection(Section):
@@ -403,29 +411,10 @@ class Config(Section):
 
     # -- conversion -----------------------------------------------------------------
     def to_dict(self) -> Dict[str, Any]:
-        """Plain nested dict (YAML-safe); ``Config.from_dict`` reverses it exactly."""
+        """Plain nested dict (YAML-safe); :func:`dynvision.config.validate` reverses it exactly."""
         return _plain(self.model_dump())
 
     def to_yaml(self) -> str:
         from .yaml_io import dump_yaml
 
         return dump_yaml(self.to_dict())
-
-    @classmethod
-    def from_dict(cls, data: Dict[str, Any], source: str = "<dict>") -> "Config":
-        """Validate a nested dict; errors are :class:`ConfigError` naming ``source``."""
-        from .loader import validate
-
-        return validate(data, source=source)
-
-    @classmethod
-    def from_yaml(cls, text: str, source: str = "<string>") -> "Config":
-        from .loader import validate
-        from .yaml_io import parse_yaml
-
-        return validate(parse_yaml(text, name=source), source=source)
-
-    def hash(self, sections: Optional[List[str]] = None) -> str:
-        from .loader import config_hash
-
-        return config_hash(self, sections=sections)

@@ -70,7 +70,7 @@ def check_arguments(cls: type, args: Mapping[str, Any], required: bool = True) -
     Unknown names are reported with close matches; with ``required``, a
     required constructor argument that is missing is reported too.
     """
-    signature = inspect.signature(cls.__init__)
+    signature = inspect.signature(cls.__init__)  # type: ignore[misc]  # the class's own constructor
     params = {n: p for n, p in signature.parameters.items() if n not in _SUPPLIED}
     takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in params.values())
     accepted = [n for n, p in params.items() if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
@@ -91,5 +91,5 @@ def check_arguments(cls: type, args: Mapping[str, Any], required: bool = True) -
 
 
 def class_defaults(cls: type) -> Dict[str, Any]:
-    signature = inspect.signature(cls.__init__)
+    signature = inspect.signature(cls.__init__)  # type: ignore[misc]  # the class's own constructor
     return {n: p.default for n, p in signature.parameters.items() if p.default is not p.empty}

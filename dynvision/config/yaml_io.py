@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, List, Tuple, Union
 
 import yaml
 
@@ -92,7 +92,7 @@ def _expanded_size(root: yaml.Node, name: str) -> int:
 def _key_lines(root: yaml.Node) -> Dict[str, int]:
     """``{key.path: line}`` (1-based) of every mapping key and list item in the document."""
     lines: Dict[str, int] = {}
-    stack = [(root, ())]
+    stack: List[Tuple[yaml.Node, Tuple[Union[str, int], ...]]] = [(root, ())]
     while stack:
         node, parts = stack.pop()
         if isinstance(node, yaml.MappingNode):

@@ -3,16 +3,16 @@ and what the data looks like)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from torch.utils.data import Dataset
 
 from dynvision.registry import Registry
 
-if TYPE_CHECKING:
-    from dynvision.config.schema import DataSection
-
 Stats = Tuple[float, ...]
+#: the config's ``data`` section (:class:`dynvision.config.DataSection`). Not imported: the config
+#: checks dataset names against this registry, so the registry stays below the config.
+DataSection = Any
 
 
 @dataclass
@@ -37,7 +37,7 @@ class DatasetSpec:
     """
 
     name: str
-    build: Callable[["DataSection", Stats, Stats], Splits]
+    build: Callable[[DataSection, Stats, Stats], Splits]
     mean: Stats
     std: Stats
     n_classes: Optional[int] = None

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from torchvision import transforms as T
 
     from dynvision.config.schema import DataSection
+
     from .registry import DatasetSpec
 
 Stats = Tuple[float, ...]

@@ -7,7 +7,7 @@ from typing import Any, Dict, Mapping, Optional
 
 import pandas as pd
 
-from .io import atomic_path
+from ..fileio import atomic_path
 
 
 def _pyplot():
@@ -34,7 +34,7 @@ def _save(fig, path: Path) -> Path:
 def plot_timecourses(responses: pd.DataFrame, path: Path, metadata: Mapping[str, Any]) -> Path:
     """Mean response over time, one panel per layer, one line per condition."""
     plt = _pyplot()
-    layers = [l for l in responses["layer"].unique() if l != ""] or [""]
+    layers = [name for name in responses["layer"].unique() if name != ""] or [""]
     fig, axes = plt.subplots(1, len(layers), figsize=(3.6 * len(layers), 3.0), squeeze=False, sharex=True)
     conditions = sorted(responses["condition"].unique())
     cmap = plt.get_cmap("viridis")

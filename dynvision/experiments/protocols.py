@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import List, Optional
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, List, Optional
 
 if TYPE_CHECKING:
     import pandas as pd

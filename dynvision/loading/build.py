@@ -105,7 +105,7 @@ def build_model(config: Any, model_module: Optional[PathLike] = None, *, from_fi
     if config.optimizer.param_groups:  # a group that matches nothing is a typo: fail now, naming it
         from dynvision.config.builders import build_param_groups
 
-        build_param_groups(model.named_parameters(), config.optimizer)
+        build_param_groups(model.named_parameters(), training_arguments(config)["param_groups"])
     return model
 
 

@@ -27,8 +27,15 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 from dynvision.identity import weights_hash
 
 from .classes import load_model_module, registered_name
-from .files import CHECKPOINT_SUFFIXES, CONFIG_KEY, MODEL_KEY, TRUST_FLAG, read_checkpoint, read_torch_file, \
-    state_dict_of
+from .files import (
+    CHECKPOINT_SUFFIXES,
+    CONFIG_KEY,
+    MODEL_KEY,
+    TRUST_FLAG,
+    read_checkpoint,
+    read_torch_file,
+    state_dict_of,
+)
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -317,14 +324,14 @@ def _from_config(source: ModelSource) -> LoadedModel:
 
 def checkpoint_config(path: PathLike, content: Optional[Dict[str, Any]] = None, *, trust: bool = False) -> Any:
     """The resolved config a ``dynvision train`` checkpoint was trained with (a :class:`Config`)."""
-    from dynvision.config import Config
+    from dynvision.config import validate
 
     content = read_checkpoint(path, trust=trust) if content is None else content
     if not isinstance(content.get(CONFIG_KEY), dict) or not isinstance(content.get(MODEL_KEY), dict):
         raise ModelSourceError(
             f"{path} was not written by `dynvision train` (it has no {CONFIG_KEY!r}/{MODEL_KEY!r} record), so "
             f"it cannot rebuild its model; to load its weights into a model, give the model's name and --weights {path}")
-    return Config.from_dict(dict(content[CONFIG_KEY]), source=f"{path} (stored config)")
+    return validate(dict(content[CONFIG_KEY]), source=f"{path} (stored config)")
 
 
 def _checkpoint_config(source: ModelSource, path: Path, content: Dict[str, Any]) -> Any:

@@ -2,15 +2,14 @@
 from __future__ import annotations
 
 import os
-import re
 import warnings
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 import pytorch_lightning as pl
 import torch
 
 from ..fileio import atomic_path
-from .trainable import TrainableModel, _torch_class, temporal_cross_entropy
+from .trainable import TrainableModel, temporal_cross_entropy
 
 __all__ = ["LightningBase", "temporal_cross_entropy"]
 
@@ -56,31 +55,16 @@ class LightningBase(TrainableModel, pl.LightningModule):
     def test_step(self, batch, batch_idx):
         return self._shared_step(batch, "test")
 
-    def configure_optimizers(self):
-        groups: List[Dict[str, Any]] = [dict(g, params=[]) for g in self.param_groups]
-        default: List[torch.nn.Parameter] = []
-        for name, parameter in self.named_parameters():
-            if not parameter.requires_grad:
-                continue
-            for group in groups:
-                if re.search(group["match"], name):
-                    group["params"].append(parameter)
-                    break
-            else:
-                default.append(parameter)
-        param_groups = [{"params": default}] + [
-            {k: v for k, v in g.items() if k != "match"} for g in groups if g["params"]
-        ]
-        for group in groups:
-            if not group["params"]:
-                warnings.warn(f"param_groups: no parameter name matches {group['match']!r}")
-        optimizer = _torch_class(torch.optim, self.optimizer_name, "optimizer")(param_groups, **self.optimizer_args)
-        if self.scheduler_name is None:
-            return optimizer
-        scheduler = _torch_class(torch.optim.lr_scheduler, self.scheduler_name, "scheduler")(
-            optimizer, **self.scheduler_args)
-        return {"optimizer": optimizer, "lr_scheduler": {
-            "scheduler": scheduler, "interval": self.scheduler_interval, "monitor": self.scheduler_monitor}}
+    def configure_optimizers(self) -> Any:
+        """The optimizer (and scheduler) of the model's training settings, built by the one builder
+        (:mod:`dynvision.config.builders`) that ``dynvision train`` configures."""
+        from dynvision.config.builders import build_optimizer, build_scheduler
+
+        optimizer = build_optimizer(self.named_parameters(), self.optimizer_name, self.optimizer_args,
+                                    self.param_groups)
+        scheduler = build_scheduler(optimizer, self.scheduler_name, self.scheduler_args,
+                                    interval=self.scheduler_interval, monitor=self.scheduler_monitor)
+        return optimizer if scheduler is None else {"optimizer": optimizer, "lr_scheduler": scheduler}
 
     # ---------------------------------------------------------------- logging
     def log_table(self, name: str, dataframe) -> Optional[str]:

@@ -7,7 +7,6 @@ import pytorch_lightning as pl
 
 from dynvision.config import Config
 from dynvision.config.builders import build_callbacks
-
 from dynvision.loading import CONFIG_KEY, MODEL_KEY
 
 

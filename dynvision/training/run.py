@@ -15,10 +15,15 @@ import pytorch_lightning as pl
 import torch
 from pytorch_lightning.utilities import rank_zero_only
 
-from dynvision.config import Config, ConfigError, load_config, save_config
-
-from dynvision.loading import (CONFIG_KEY, ModelSourceError, apply_weights, build_model, model_record,
-                               read_checkpoint, reconcile_config)
+from dynvision.config import Config, ConfigError, load_config, save_config, validate
+from dynvision.loading import (
+    ModelSourceError,
+    apply_weights,
+    build_model,
+    model_record,
+    read_checkpoint,
+    reconcile_config,
+)
 
 from .acceleration import apply_model_options
 from .callbacks import RecordRunConfig, default_callbacks
@@ -64,7 +69,7 @@ def _as_config(config: Union[Config, Mapping[str, Any], PathLike, None]) -> Conf
     if isinstance(config, Config):
         return config
     if isinstance(config, Mapping):
-        return Config.from_dict(dict(config))
+        return validate(dict(config))
     return load_config(config)
 
 

@@ -84,6 +84,7 @@ def test_configure_environment_defaults_and_respects_user_values(monkeypatch, is
 
 def test_cached_files_are_served_offline(brainscore_caches):
     from brainscore_core.supported_data_standards.brainio import s3
+
     from benchmarks.fileio import sha1_of
     payload = brainscore_caches / "payload"
     payload.parent.mkdir(parents=True, exist_ok=True)

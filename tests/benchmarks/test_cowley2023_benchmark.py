@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from benchmarks import catalog
-from benchmarks.cowley2023 import benchmark as cowley, data
+from benchmarks.cowley2023 import benchmark as cowley
+from benchmarks.cowley2023 import data
 
 pytestmark = pytest.mark.data
 

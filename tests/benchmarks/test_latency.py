@@ -1,6 +1,5 @@
 """``--latency auto``: the latency is fitted on held-out stimuli and recovers a known lag."""
 import joblib
-import numpy as np
 import pytest
 import torch
 from brainscore_vision import load_ceiling, load_metric

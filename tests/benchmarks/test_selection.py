@@ -3,11 +3,10 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from brainscore_vision import load_ceiling, load_metric
 
 from benchmarks.selection import held_out_split, split_stimuli
 from brain_models import DynVisionBrainModel
-from brainscore_vision import load_ceiling, load_metric
-
 from tests.brain_models.conftest import UndeclaredNet
 from tests.brain_models.test_neural_benchmark import benchmark, benchmark_stimuli, recordings
 

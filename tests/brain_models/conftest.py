@@ -22,7 +22,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
-from torch import nn  # noqa: E402
 
 from dynvision.model_components import LightningBase, RecurrentConnectedConv2d  # noqa: E402
 

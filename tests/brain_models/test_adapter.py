@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from brainscore_vision.model_interface import BrainModel
 from PIL import Image
 
 from brain_models import DynVisionBrainModel, LayerReducer, StimulusError, plan_time
-from brainscore_vision.model_interface import BrainModel
 
-from .conftest import TinyNet, make_stimulus_set, write_images
+from .conftest import make_stimulus_set
 
 BINS = [(0, 10), (10, 20), (20, 50), (50, 120)]
 

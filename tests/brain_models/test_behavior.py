@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 import torch
+from brainscore_vision.model_interface import BrainModel
 
 from brain_models import DynVisionBrainModel
-from brainscore_vision.model_interface import BrainModel
 
 from .conftest import TinyNet, make_stimulus_set, write_images
 

@@ -11,10 +11,10 @@ import types
 
 import numpy as np
 import pytest
+from brainscore_vision.model_interface import BrainModel
 from PIL import Image
 
 from brain_models import DynVisionBrainModel
-from brainscore_vision.model_interface import BrainModel
 
 from .conftest import TinyNet
 

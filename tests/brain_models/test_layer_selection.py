@@ -5,9 +5,9 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from brainscore_vision import load_ceiling, load_metric
 
 from brain_models import DynVisionBrainModel, select_layer
-from brainscore_vision import load_ceiling, load_metric
 
 from .conftest import UndeclaredNet
 from .test_neural_benchmark import benchmark, benchmark_stimuli, recordings

@@ -12,11 +12,11 @@ variants).
 import joblib
 import numpy as np
 import pytest
-
-from brain_models import DynVisionBrainModel
 from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
 from brainscore_vision import load_ceiling, load_metric
 from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark, average_repetition
+
+from brain_models import DynVisionBrainModel
 
 from .conftest import TinyNet, make_stimulus_set, write_images
 

@@ -29,9 +29,23 @@ import torch
 from PIL import Image
 
 from brain_models.submission import (
-    COMMITMENT_FILE, RUNTIME_PACKAGE, BundleError, IdentifierError, RegionCommitmentError, UploadTooLargeError,
-    WeightsError, build_bundle, load_plugin, make_zip, plugin_name_for, read_commitment, register,
-    registered_identifiers, sha1_of, validate_identifier, validate_plugin_name,
+    COMMITMENT_FILE,
+    RUNTIME_PACKAGE,
+    BundleError,
+    IdentifierError,
+    RegionCommitmentError,
+    UploadTooLargeError,
+    WeightsError,
+    build_bundle,
+    load_plugin,
+    make_zip,
+    plugin_name_for,
+    read_commitment,
+    register,
+    registered_identifiers,
+    sha1_of,
+    validate_identifier,
+    validate_plugin_name,
 )
 from brain_models.submission.identifiers import installed_models_dir
 

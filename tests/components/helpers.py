@@ -1,7 +1,6 @@
 """Small models shared by the component tests."""
 from __future__ import annotations
 
-import torch
 from torch import nn
 
 from dynvision.model_components import Feedback, LightningBase, RecurrentConnectedConv2d, Skip

@@ -2,13 +2,16 @@
 input checks, schedules, adaptation, debug mode."""
 import warnings
 
-import pandas as pd
 import pytest
 import torch
 from torch import nn
 
 from dynvision.model_components import (
-    Adaptation, DynamicsError, LightningBase, RecurrentConnectedConv2d, SupraLinear, operations,
+    Adaptation,
+    DynamicsError,
+    RecurrentConnectedConv2d,
+    SupraLinear,
+    operations,
 )
 
 from .helpers import TwoAreas, UnitChain

@@ -10,19 +10,19 @@ from dynvision.model_components.timing import step_end_times
 
 from .helpers import UnitChain
 
-TAU, I, T_END = 10.0, 1.0, 20.0
+TAU, DRIVE, T_END = 10.0, 1.0, 20.0  # tau dx/dt = -x + I with I = DRIVE
 
 
 def integrate(solver_name: str, dt: float) -> float:
     step = make_solver(solver_name, dt=dt, tau=TAU)
-    x, drive = torch.zeros((), dtype=torch.float64), torch.tensor(I, dtype=torch.float64)
+    x, drive = torch.zeros((), dtype=torch.float64), torch.tensor(DRIVE, dtype=torch.float64)
     for _ in range(round(T_END / dt)):
         x = step(x, drive)
     return float(x)
 
 
 def exact(t: float) -> float:
-    return I * (1.0 - math.exp(-t / TAU))
+    return DRIVE * (1.0 - math.exp(-t / TAU))
 
 
 @pytest.mark.parametrize("name, order", [("euler", 1), ("rk4", 4)])

@@ -13,8 +13,15 @@ import pytest
 import torch
 
 from dynvision.cli import main
-from dynvision.loading import (CONFIG_KEY, MODEL_KEY, CheckpointRefused, ModelClassNotFound, ModelSource,
-                               load_model, read_checkpoint)
+from dynvision.loading import (
+    CONFIG_KEY,
+    MODEL_KEY,
+    CheckpointRefused,
+    ModelClassNotFound,
+    ModelSource,
+    load_model,
+    read_checkpoint,
+)
 from dynvision.training.checkpoint_io import SafeCheckpointIO
 
 TINY = ["model.name=DyRCNNx2", "model.args.input_dims=[4, 1, 8, 8]", "model.args.channels=[4, 4]",

@@ -5,8 +5,16 @@ import pytest
 import torch
 
 from dynvision.config import ConfigError
-from dynvision.loading import (CONFIG_KEY, MODEL_KEY, ModelSource, ModelSourceError, build_model, load_model,
-                               model_record, resolve_model_class)
+from dynvision.loading import (
+    CONFIG_KEY,
+    MODEL_KEY,
+    ModelSource,
+    ModelSourceError,
+    build_model,
+    load_model,
+    model_record,
+    resolve_model_class,
+)
 from dynvision.models import register_model
 from dynvision.models.dyrcnn import DyRCNNx2
 from dynvision.models.registry import unregister_model

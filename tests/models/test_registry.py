@@ -10,8 +10,7 @@ import pytest
 import torch
 
 import dynvision.models as zoo
-from dynvision.models import registry
-from dynvision.models import get_model, list_models, load_model_module, unregister_model
+from dynvision.models import get_model, list_models, load_model_module, registry, unregister_model
 from dynvision.registry import UnknownNameError
 
 USER_FILE = textwrap.dedent(

@@ -9,10 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from benchmarks.errors import DataNotAvailableError
-from benchmarks.results import load_results
-from benchmarks.errors import ScoringError
+from benchmarks.errors import DataNotAvailableError, ScoringError
 from benchmarks.model_source import ModelSpec, load_model
+from benchmarks.results import load_results
 from benchmarks.runner import score_model
 
 from .conftest import TINY, TINY_TRAIN, quiet

@@ -1,7 +1,7 @@
 """Tiny, fast training configs shared by the training tests."""
 from __future__ import annotations
 
-from typing import List, Sequence
+from typing import Sequence
 
 import pytest
 

@@ -6,7 +6,6 @@ import csv
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 import torch
@@ -14,7 +13,12 @@ import torch
 from dynvision.config import load_config
 from dynvision.model_components import temporal_cross_entropy
 from dynvision.training import (
-    CONFIG_KEY, MODEL_KEY, build_model, checkpoint_config, load_checkpoint, train,
+    CONFIG_KEY,
+    MODEL_KEY,
+    build_model,
+    checkpoint_config,
+    load_checkpoint,
+    train,
 )
 
 from .conftest import tiny_config

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from benchmarks.compare import ComparePlan, build_plan as build_compare_plan, parse_vary
+from benchmarks.compare import ComparePlan, parse_vary
+from benchmarks.compare import build_plan as build_compare_plan
 from benchmarks.workflow.plan import WorkflowConfigError, build_plan, resolve, run_logged, variants_of
 
 
