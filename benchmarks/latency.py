@@ -63,7 +63,7 @@ def parse_latency(text: str):
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected ms (a number >= 0) or 'auto', got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected a finite number of ms >= 0 or 'auto', got {text!r}") from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected ms (a number >= 0) or 'auto', got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a finite number of ms >= 0 or 'auto', got {text!r}")
     return value
