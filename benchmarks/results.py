@@ -88,6 +88,10 @@ class Result:
     trained: Optional[bool] = None
     weights_source: Dict[str, Any] = field(default_factory=dict)  # {kind, path, sha1, seed}: where the weights came from
     normalization: Dict[str, Any] = field(default_factory=dict)  # {mean, std, source}: how images were normalised
+    # {model_degrees, model_degrees_source, stimulus_degrees, stimulus_degrees_source, scale, input_size}:
+    # the field of view the stimuli were placed in and the size they were resized to
+    field_of_view: Dict[str, Any] = field(default_factory=dict)
+    static: Optional[bool] = None  # True: run once per image, the same response in every time bin
     # model time (ms) the model was trained over, and the latest model time this score ran it to;
     # scored > trained: a note says so (the responses after the trained horizon were never trained)
     trained_horizon_ms: Optional[float] = None

@@ -34,9 +34,12 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from brain_models.settings import AdapterSettings
+from dynvision.models.static import DEFAULT_VISUAL_DEGREES, is_static
 
 from .brainscore_env import prepare_environment, quiet_metrics
 from .errors import ScoringError
+from .field_of_view import describe as describe_field_of_view
+from .field_of_view import field_of_view, model_degrees_source, needs_attention
 from .latency import AUTO, fit_latency
 from .latency import candidates as latency_candidates
 from .model_source import LoadedModel, ModelSpec, load_model
@@ -206,6 +209,7 @@ class _Run:
     log: Callable[[str], None]
     settings_hash: str
     common: Dict[str, Any]
+    degrees_source: str = ""  # who decided the model's field of view (benchmarks.field_of_view)
 
 
 def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequence[str], out_dir: PathLike, *,
@@ -229,21 +233,34 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
     from . import catalog
 
     identifiers = _benchmark_identifiers(catalog, benchmark_names)
+    load_options = catalog.LoadOptions(data_dir=None if data_dir is None else Path(data_dir), offline=offline)
+    # a data file is checked (layout, size, stimuli) before any time goes into building the model
+    preloaded = {identifier: _load_benchmark(catalog, identifier, load_options, log)
+                 for identifier, _ in identifiers if _is_path_benchmark(identifier)}
     loaded = load_model(model_spec)
     log(f"model: {loaded.identifier}; weights: {loaded.weights.describe()}; normalisation: "
         f"{_normalization_text(loaded)}")
+    static = is_static(loaded.model)
+    if static and options.latency == AUTO:
+        raise ScoringError(f"--latency auto: {loaded.name} is a static model, its response is the same at every "
+                           "time, so there is no latency to fit; drop --latency")
+    if static:
+        log("model: static (no dynamics): run once per image, its response held in every time bin "
+            "(as Brain-Score's TemporalAligned)")
     for note in loaded.notes:
         log(_loud(note))
     settings = options.settings()
+    if settings.get("visual_degrees") is None:  # the degrees used, whoever decided them
+        settings["visual_degrees"] = float(getattr(loaded.model, "visual_degrees", None) or DEFAULT_VISUAL_DEGREES)
     settings_hash = _hash_json(settings)
     common: Dict[str, Any] = dict(model=loaded.name, model_identifier=loaded.identifier, config_hash=loaded.config_hash,
                   weights_hash=loaded.weights_hash, checkpoint=loaded.checkpoint,
                   checkpoint_hash=loaded.checkpoint_hash, trained=loaded.trained,
-                  weights_source=loaded.weights.to_dict(), settings=settings,
+                  weights_source=loaded.weights.to_dict(), settings=settings, static=static,
                   settings_hash=settings_hash, versions=versions())
-    run = _Run(loaded, options, out_dir, log, settings_hash, common)
-    load_options = catalog.LoadOptions(data_dir=None if data_dir is None else Path(data_dir), offline=offline)
-    results, pending = _stored_or_loaded(run, catalog, identifiers, load_options, force)
+    run = _Run(loaded, options, out_dir, log, settings_hash, common,
+               model_degrees_source(options.visual_degrees, loaded.model))
+    results, pending = _stored_or_loaded(run, catalog, identifiers, load_options, force, preloaded)
     if reused is not None:
         reused.extend(results)
     for identifier, source, benchmark in pending:
@@ -264,9 +281,10 @@ def _benchmark_identifiers(catalog: Any, names: Sequence[str]) -> List[Tuple[str
 
 
 def _stored_or_loaded(run: _Run, catalog: Any, identifiers: Sequence[Tuple[str, str]], load_options: Any,
-                      force: bool) -> Tuple[Dict[str, Result], List[Tuple[str, str, Any]]]:
+                      force: bool, preloaded: Dict[str, Any]) -> Tuple[Dict[str, Result], List[Tuple[str, str, Any]]]:
     """The stored results that match, and every other benchmark loaded (all before any scoring, so
-    missing data fails fast). A data file's benchmark identifier is known only once it is loaded."""
+    missing data fails fast; data files, in ``preloaded``, before the model was built). A data
+    file's benchmark identifier is known only once it is loaded."""
     results: Dict[str, Result] = {}
     pending: List[Tuple[str, str, Any]] = []
     for identifier, source in identifiers:
@@ -274,8 +292,7 @@ def _stored_or_loaded(run: _Run, catalog: Any, identifiers: Sequence[Tuple[str, 
         stored = None if force or is_path else _reusable(run, identifier)
         benchmark = None
         if stored is None:
-            run.log(f"[{identifier}] loading benchmark ...")
-            benchmark = catalog.load_benchmark(identifier, load_options)
+            benchmark = preloaded.get(identifier) or _load_benchmark(catalog, identifier, load_options, run.log)
             stored = _reusable(run, benchmark.identifier) if is_path and not force else None
         if stored is not None:
             run.log(f"[{stored.benchmark}] reusing {stored.path} (same model, weights, config, data and settings; "
@@ -290,6 +307,13 @@ def _score_one(run: _Run, benchmark: Any, source: str) -> Result:
     """Score one loaded benchmark and save its result."""
     progress = PhaseProgress(enabled=run.options.progress)
     brain_model = make_brain_model(run.loaded, run.options, benchmark, progress)
+    viewing = field_of_view(brain_model, benchmark, run.degrees_source)
+    run.log(f"[{benchmark.identifier}] " + (_loud(describe_field_of_view(viewing)) if needs_attention(viewing)
+                                           else describe_field_of_view(viewing)))
+    # what the data set says about itself (e.g. its cross-validation splits), before a held-out split
+    benchmark_notes = [f"{benchmark.identifier}: {note}" for note in getattr(benchmark, "notes", [])]
+    if needs_attention(viewing):
+        benchmark_notes.append(f"{benchmark.identifier}: {describe_field_of_view(viewing)}")
     benchmark, latency_fit = _choose_on_held_out(run, brain_model, benchmark)
     outcome = _run_committed(brain_model, benchmark, run.log, progress)
     summary = summarize_score(outcome.score)
@@ -313,8 +337,8 @@ def _score_one(run: _Run, benchmark: Any, source: str) -> Result:
         latency_fit=latency_fit,
         layer_selection={region: {k: v for k, v in chosen.items() if k != "path"}
                          for region, chosen in brain_model.layer_selections.items()},
-        notes=_notes(run.loaded, benchmark, outcome, summary, latency_fit, brain_model),
-        normalization=normalization, **run.common)
+        notes=benchmark_notes + _notes(run.loaded, benchmark, outcome, summary, latency_fit, brain_model),
+        normalization=normalization, field_of_view=viewing, **run.common)
     if result.score is None:
         raise ScoringError(f"{benchmark.identifier} returned no score ({outcome.score!r})")
     path = result.save(run.out_dir, score_arrays(outcome.score, summary["per_bin"], per_layer))
@@ -387,6 +411,11 @@ def _timings(outcome: _Outcome) -> Dict[str, float]:
     return {"extraction": round(outcome.extraction, 3), "ceiling": round(outcome.ceiling, 3),
             "metric": round(max(outcome.total - outcome.extraction, 0.0), 3),
             "total": round(outcome.total + outcome.ceiling, 3)}
+
+
+def _load_benchmark(catalog: Any, identifier: str, load_options: Any, log: Callable[[str], None]) -> Any:
+    log(f"[{identifier}] loading benchmark ...")
+    return catalog.load_benchmark(identifier, load_options)
 
 
 def _is_path_benchmark(identifier: str) -> bool:

@@ -16,13 +16,14 @@ from brainscore_vision.model_interface import BrainModel
 from torch import nn
 
 from dynvision.identity import weights_hash
+from dynvision.models.static import DEFAULT_VISUAL_DEGREES, is_static
 
 from .features import LayerReducer
 from .paths import region_layer_map_path
 from .recording import CLASSIFIER, engine_layers, layer_shapes, run_binned
 from .settings import AdapterSettings, LayerSpec
 from .stimuli import ImageLoader, Stimuli, as_stimuli
-from .time_bins import TimePlan, plan_time
+from .time_bins import TimePlan, plan_time, static_plan
 
 _logger = logging.getLogger(__name__)
 
@@ -69,7 +70,9 @@ def _neuroid_coords(layer_regions: Sequence[Tuple[str, str]], reducers: Mapping[
 class DynVisionBrainModel(BrainModel):
     """A DynVision model (``DynamicsModel``/``LightningBase``) as a Brain-Score ``BrainModel``.
 
-    :param model: the DynVision model (put in eval mode; run under ``torch.no_grad``).
+    :param model: the DynVision model (put in eval mode; run under ``torch.no_grad``), or a static
+        model (:func:`dynvision.models.static_model`: run once per image, its response held in every
+        time bin; its declared ``visual_degrees`` is the default field of view).
     :param identifier: unique name; default ``<ModelClass>-<weights hash>``.
     :param settings: how the model is shown the stimuli and recorded (:class:`~brain_models.AdapterSettings`:
         visual degrees, presentation time, latency, region->layer map, feature reduction, readout,
@@ -100,8 +103,11 @@ class DynVisionBrainModel(BrainModel):
         progress: Optional[ProgressHook] = None,
         **changes: Any,
     ):
-        if not isinstance(model, nn.Module) or not hasattr(model, "dt") or not hasattr(model, "input_dims"):
-            raise TypeError(f"expected a DynVision model (with dt and input_dims), got {type(model).__name__}")
+        self.static = is_static(model)
+        if not isinstance(model, nn.Module) or not hasattr(model, "input_dims") or not (
+                self.static or hasattr(model, "dt")):
+            raise TypeError(f"expected a DynVision model (with dt and input_dims) or a "
+                            f"dynvision.models.static_model, got {type(model).__name__}")
         settings = (settings or AdapterSettings()).replace(**changes)
         self.model = model
         if settings.device is not None:
@@ -109,8 +115,9 @@ class DynVisionBrainModel(BrainModel):
         self.model.eval()
         self.device = next(self.model.parameters()).device
         self._identifier = identifier or f"{type(model).__name__}-{weights_hash(model)}"
-        self._visual_degrees = settings.visual_degrees
-        self.dt = float(model.dt)
+        self._visual_degrees = float(settings.visual_degrees if settings.visual_degrees is not None
+                                     else getattr(model, "visual_degrees", None) or DEFAULT_VISUAL_DEGREES)
+        self.dt = 0.0 if self.static else float(model.dt)  # a static model takes no time steps
         self.t_presentation = None if settings.t_presentation is None else float(settings.t_presentation)
         self.latency = float(settings.latency)
         self.batch_size, self.max_segment_steps = int(settings.batch_size), int(settings.max_segment_steps)
@@ -134,14 +141,21 @@ class DynVisionBrainModel(BrainModel):
         #: {region: what brain_models.select_layer chose in this session (layer, scores, split)}
         self.layer_selections: Dict[str, Dict[str, Any]] = {}
         self.behavioral_readout_layer = settings.behavioral_readout_layer
-        #: the time the model was trained over; recordings beyond it are flagged (:attr:`horizon_notes`)
-        self.trained_horizon_ms = float(getattr(model, "trained_horizon_ms", int(model.input_dims[0]) * self.dt))
+        #: the time the model was trained over; recordings beyond it are flagged (:attr:`horizon_notes`);
+        #: None for a static model, whose response does not depend on time
+        self.trained_horizon_ms: Optional[float] = None if self.static else float(
+            getattr(model, "trained_horizon_ms", int(model.input_dims[0]) * self.dt))
         self.scored_horizon_ms: Optional[float] = None
         self.horizon_notes: List[str] = []
         window = getattr(model, "loss_window_ms", None)
-        default_readout = float(window[1]) if window is not None else self.trained_horizon_ms
+        if self.trained_horizon_ms is None:  # any bin holds the same response: Brain-Score's standard window
+            default_readout = DEFAULT_TIME_BINS[0][1]
+            default_window = DEFAULT_TIME_BINS[0][1] - DEFAULT_TIME_BINS[0][0]
+        else:
+            default_readout = float(window[1]) if window is not None else self.trained_horizon_ms
+            default_window = self.dt
         self.readout_time = float(settings.readout_time) if settings.readout_time is not None else default_readout
-        self.readout_window = float(settings.readout_window) if settings.readout_window is not None else self.dt
+        self.readout_window = float(settings.readout_window) if settings.readout_window is not None else default_window
         self.progress = progress
         self.extraction_seconds = 0.0
         self.recorded_layers: List[str] = []
@@ -186,8 +200,7 @@ class DynVisionBrainModel(BrainModel):
         """Record ``recording_target`` (a region) in ``time_bins`` (ms after onset)
         on every following :meth:`look_at`."""
         layers = self.layers_for(recording_target)
-        plan = plan_time(DEFAULT_TIME_BINS if time_bins is None else time_bins, self.dt, self.t_presentation,
-                         self.latency)
+        plan = self.plan(DEFAULT_TIME_BINS if time_bins is None else time_bins)
         self._check_horizon(plan)
         self._reducers_for(layers)
         self._recording = ([(layer, recording_target) for layer in layers], plan)
@@ -221,11 +234,13 @@ class DynVisionBrainModel(BrainModel):
         the same weights, layer, normalization and settings."""
         from .reference_images import REFERENCE_SET, reference_images
 
-        horizon = self.trained_horizon_ms
+        # a static model's response is the same in any window: Brain-Score's standard one is recorded
+        horizon = DEFAULT_TIME_BINS[0][1] if self.trained_horizon_ms is None else self.trained_horizon_ms
         key = (weights_hash(self.model), reducer.layer, reducer.shape, reducer.max_features, self.reference_images,
                REFERENCE_SET, self.loader.mean, self.loader.std, self.dt, horizon)
         if key not in _FITTED_PCA:
-            plan = plan_time([(0.0, horizon)], self.dt, None, 0.0)
+            window = [(0.0, horizon)]
+            plan = static_plan(window) if self.static else plan_time(window, self.dt, None, 0.0)
             rows = []
             for start in range(0, self.reference_images, self.batch_size):
                 n = min(self.batch_size, self.reference_images - start)
@@ -285,6 +300,7 @@ class DynVisionBrainModel(BrainModel):
                                    dims=["presentation", "neuroid", "time_bin"])
         assembly.attrs["model_identifier"] = self.identifier
         assembly.attrs["dt"] = self.dt
+        assembly.attrs["static"] = int(self.static)
         assembly.attrs["latency"] = self.latency
         assembly.attrs["t_presentation"] = -1.0 if self.t_presentation is None else self.t_presentation
         return assembly
@@ -326,14 +342,22 @@ class DynVisionBrainModel(BrainModel):
         readout bin), ``presentation x neuroid x time_bin``; for analysis and readouts."""
         if time_bins is None:
             time_bins = [self.readout_bin()]
-        plan = plan_time(time_bins, self.dt, self.t_presentation, self.latency)
+        plan = self.plan(time_bins)
         self._check_horizon(plan)
         layers = [CLASSIFIER if layer == LOGITS else layer for layer in layers]
         return self.record(stimuli, [(layer, region) for layer in layers], plan)
 
+    def plan(self, time_bins: Any) -> TimePlan:
+        """How a recording in ``time_bins`` runs the model (:func:`plan_time`; one pass for a static model)."""
+        if self.static:
+            return static_plan(time_bins)
+        return plan_time(time_bins, self.dt, self.t_presentation, self.latency)
+
     def _check_horizon(self, plan: TimePlan) -> None:
         """Warn (once per horizon) and keep a note when a recording runs the model
         past the time it was trained over."""
+        if self.trained_horizon_ms is None:
+            return
         scored = plan.n_steps * self.dt
         self.scored_horizon_ms = max(scored, self.scored_horizon_ms or 0.0)
         if scored <= self.trained_horizon_ms + 1e-9:

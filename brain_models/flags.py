@@ -29,7 +29,8 @@ def add_adapter_arguments(parser: argparse.ArgumentParser, *, runtime: bool = Tr
     defaults = AdapterSettings()
     group = parser.add_argument_group(title)
     group.add_argument("--visual-degrees", type=arguments.positive_float, default=defaults.visual_degrees, metavar="DEG",
-                       help="degrees of visual angle the model's input spans (default: 8, Brain-Score's convention)")
+                       help="degrees of visual angle the model's input spans (default: what the model declares, else 8, "
+                            "Brain-Score's convention)")
     group.add_argument("--t-presentation", type=arguments.finite_float, default=defaults.t_presentation, metavar="MS",
                        help="ms the image is shown from onset, blank afterwards (default: 100; "
                             "negative: shown throughout)")

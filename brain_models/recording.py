@@ -15,6 +15,8 @@ from typing import Callable, Dict, Iterator, List, Optional, Sequence
 import torch
 from torch import nn
 
+from dynvision.models.static import is_static
+
 from .time_bins import TimePlan
 
 CLASSIFIER = "classifier"
@@ -81,7 +83,10 @@ def run_binned(
 ) -> Dict[str, torch.Tensor]:
     """Run ``images`` ``(B, C, H, W)`` from stimulus onset per ``plan`` and
     return ``{layer: (B, n_bins, n_features)}``: the bin means of each
-    layer's reduced responses. ``"classifier"`` is the logits."""
+    layer's reduced responses. ``"classifier"`` is the logits. A static
+    model (:func:`dynvision.models.static_model`) runs once: :func:`run_static`."""
+    if is_static(model):
+        return run_static(model, images, len(plan.bins), layers, reducers)
     batch = images.shape[0]
     own = set(engine_layers(model))
     hooked = [layer for layer in layers if layer != CLASSIFIER and layer not in own]
@@ -124,10 +129,48 @@ def run_binned(
     return sums
 
 
+def _static_responses(model: nn.Module, images: torch.Tensor, layers: Sequence[str]) -> Dict[str, torch.Tensor]:
+    """One forward pass of a static model: ``{layer: (B, ...)}`` from forward hooks, plus the output."""
+    recorder = _HookRecorder(model, [layer for layer in layers if layer != CLASSIFIER])
+    try:
+        recorder.active = True
+        with torch.no_grad():
+            output = model(images)
+        responses = {name: values[0] for name, values in recorder.outputs.items() if values}
+    finally:
+        recorder.remove()
+    responses[CLASSIFIER] = output[0] if isinstance(output, (tuple, list)) else output
+    return responses
+
+
+def run_static(
+    model: nn.Module,
+    images: torch.Tensor,
+    n_bins: int,
+    layers: Sequence[str],
+    reducers: Dict[str, Callable[[torch.Tensor], torch.Tensor]],
+) -> Dict[str, torch.Tensor]:
+    """A static model's responses to ``images`` ``(B, C, H, W)``: one forward pass, the same
+    reduced response in each of the ``n_bins`` bins (Brain-Score's ``TemporalAligned``), as
+    ``{layer: (B, n_bins, n_features)}``."""
+    responses = _static_responses(model, images, layers)
+    binned = {}
+    for layer in layers:
+        features = reducers[layer](responses[layer]).reshape(images.shape[0], 1, -1)
+        binned[layer] = features.expand(-1, n_bins, -1)
+    return binned
+
+
 def layer_shapes(model: nn.Module, layers: Sequence[str], channels: int, height: int, width: int,
                  device: Optional[torch.device] = None) -> Dict[str, tuple]:
     """Per-sample response shape of each layer, from a one-step probe run."""
     device = device or next(model.parameters()).device
+    if is_static(model):
+        responses = _static_responses(model, torch.zeros(1, channels, height, width, device=device), layers)
+        missing = [layer for layer in layers if layer not in responses]
+        if missing:
+            raise KeyError(missing[0])
+        return {layer: tuple(responses[layer].shape[1:]) for layer in layers}
     probe = torch.zeros(1, 1, channels, height, width, device=device)
     own = set(engine_layers(model))
     hooked = [layer for layer in layers if layer != CLASSIFIER and layer not in own]

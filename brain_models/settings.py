@@ -27,7 +27,8 @@ _RUNTIME = {"runtime": True}
 class AdapterSettings:
     """Settings of :class:`~brain_models.DynVisionBrainModel` (the model's ``dt`` comes from the model).
 
-    :param visual_degrees: degrees of visual angle the model's input spans (Brain-Score's convention: 8).
+    :param visual_degrees: degrees of visual angle the model's input spans (default None: what the model
+        declares as ``visual_degrees``, else Brain-Score's convention, 8).
     :param t_presentation: ms the image is shown from onset; blank afterwards (None: throughout).
     :param latency: ms by which the model lags the recording (recorded ``t`` = model ``t - latency``).
     :param region_layer_map: ``{region: layer or [layers]}``; overrides the model's declared map per
@@ -49,7 +50,7 @@ class AdapterSettings:
         ``TemporalAligned`` does; its neural benchmarks accept both).
     """
 
-    visual_degrees: float = 8.0
+    visual_degrees: Optional[float] = None
     t_presentation: Optional[float] = 100.0
     latency: float = 0.0
     region_layer_map: Mapping[str, LayerSpec] = field(default_factory=dict)
@@ -66,7 +67,7 @@ class AdapterSettings:
     squeeze_single_bin: bool = field(default=True, metadata=_RUNTIME)
 
     def __post_init__(self) -> None:
-        if not 0 < float(self.visual_degrees) < 9000:
+        if self.visual_degrees is not None and not 0 < float(self.visual_degrees) < 9000:
             raise SettingsError(f"visual_degrees={self.visual_degrees}: expected a positive number of degrees")
         if int(self.batch_size) < 1 or int(self.max_segment_steps) < 1:
             raise SettingsError(f"batch_size={self.batch_size} and max_segment_steps={self.max_segment_steps} "

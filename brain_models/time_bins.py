@@ -178,3 +178,10 @@ def plan_time(
     else:
         n_on = min(n_steps, ms_to_steps(t_presentation, dt, "t_presentation", "recording", minimum_steps=1))
     return TimePlan(tuple(bins), dt, latency, n_steps, n_on, weights)
+
+
+def static_plan(time_bins: Any) -> TimePlan:
+    """The plan of a static model: no steps; each bin holds the one response (Brain-Score's
+    ``TemporalAligned``: the same response in every bin, whatever the latency)."""
+    bins = normalize_time_bins(time_bins)
+    return TimePlan(tuple(bins), 0.0, 0.0, 0, 0, np.zeros((len(bins), 0)))

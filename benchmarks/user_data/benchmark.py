@@ -2,7 +2,8 @@
 
 - target: the responses averaged over repetitions;
 - metric: Brain-Score's PLS regression + Pearson r, 10 cross-validation splits,
-  stratified by ``object_name`` when the CSV has that column (else random),
+  stratified by ``object_name`` when the CSV has that column and every class has
+  enough stimuli for the splits (else random, with a note: :mod:`.stratification`),
   ``spantime_pls`` (weights shared over bins, r per bin) for several time bins;
 - ceiling: Brain-Score's internal consistency (split-half over repetitions,
   Spearman-Brown corrected, median over neuroids), per time bin when there are
@@ -26,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from .layout import DEFAULT_VISUAL_DEGREES, UserDataError, content_hash, locate, read_assembly, read_stimuli
+from .stratification import stratification
 
 __all__ = ["UserDataError", "load_user_benchmark", "load_user_assembly"]
 
@@ -72,6 +74,7 @@ def load_user_assembly(path: Path):
     info = {
         "name": name, "region": region, "digest": digest, "files": files,
         "visual_degrees": float(array.attrs.get("visual_degrees", DEFAULT_VISUAL_DEGREES)),
+        "visual_degrees_declared": "visual_degrees" in array.attrs,
         "repetitions": counts,
         "n_time_bins": int(array.sizes["time_bin"]),
     }
@@ -147,7 +150,7 @@ def load_user_benchmark(path: Path):
         trials = trials.squeeze("time_bin").transpose("presentation", "neuroid")
     ceiling_func, _ = choose_ceiling(trials, counts, temporal, path)
     assembly = average_repetition(trials)
-    stratify = "object_name" if "object_name" in trials.coords else None
+    stratify, split_note = stratification(assembly)
     metric = load_metric("spantime_pls" if temporal else "pls",
                          crossvalidation_kwargs=dict(stratification_coord=stratify))
     number_of_trials = Counter(counts.values()).most_common(1)[0][0]
@@ -156,4 +159,8 @@ def load_user_benchmark(path: Path):
         identifier=identifier, version=1, assembly=assembly, similarity_metric=metric,
         visual_degrees=info["visual_degrees"], number_of_trials=int(number_of_trials),
         ceiling_func=ceiling_func, parent=info["region"], bibtex=None)
+    # what the runner says and records about this data set (benchmarks.field_of_view, result notes)
+    benchmark.stimulus_visual_degrees = info["visual_degrees"]
+    benchmark.stimulus_visual_degrees_declared = info["visual_degrees_declared"]
+    benchmark.notes = [split_note]
     return benchmark

@@ -266,18 +266,24 @@ def load_model(source: Union[ModelSource, str, Any]) -> LoadedModel:
         return _from_module(source)
     if source.checkpoint is not None or looks_like_checkpoint(source.model):
         return _from_checkpoint(source)
+    factory = static_factory(str(source.model))
+    if factory is not None:
+        return _from_factory(source, factory)
     return _from_config(source)
 
 
 def _finish(model: Any, name: str, config: Any, weights: WeightsSource,
             notes: Optional[List[str]] = None) -> LoadedModel:
     from dynvision.config import config_hash
+    from dynvision.models.static import is_static
 
     model.eval()
     if config is not None:
         model.dynvision_config = config
     w_hash = weights_hash(model)
     c_hash = config_hash(config) if config is not None else None
+    if c_hash is None and is_static(model):
+        c_hash = _declaration_hash(model)  # a static model's declaration is its config
     identifier = f"{name}-c{c_hash[:8]}-w{w_hash[:10]}" if c_hash else f"{name}-w{w_hash[:10]}"
     notes = list(notes or [])
     if weights.kind == "random-init":
@@ -297,6 +303,54 @@ def _from_module(source: ModelSource) -> LoadedModel:
     if source.weights is not None:
         weights = apply_weights(model, source.weights, trust=source.trust_checkpoint)
     return _finish(model, source.name or registered_name(model), getattr(model, "dynvision_config", None), weights)
+
+
+def static_factory(name: str) -> Optional[Any]:
+    """The registered factory of ``name`` when it builds a plain ``nn.Module`` (a static model:
+    :func:`dynvision.models.static_model`) rather than a configurable DynVision model; else None."""
+    from dynvision.model_components import DynamicsModel
+    from dynvision.models.registry import get_model
+    from dynvision.registry import UnknownNameError
+
+    try:
+        found = get_model(name)
+    except UnknownNameError:
+        return None  # resolve_config names the valid ones
+    return None if isinstance(found, type) and issubclass(found, DynamicsModel) else found
+
+
+def _declaration_hash(model: Any) -> str:
+    import hashlib
+    import json
+
+    from dynvision.models.static import declaration
+
+    return hashlib.sha256(json.dumps(declaration(model), sort_keys=True).encode()).hexdigest()
+
+
+def _from_factory(source: ModelSource, factory: Any) -> LoadedModel:
+    """A static model built by its registered factory (no config: what it needs, it declares)."""
+    import torch
+    from torch import nn
+
+    from dynvision.models.static import is_static
+
+    name = str(source.model)
+    if source.config is not None or source.overrides:
+        given = f"--config {source.config}" if source.config is not None else f"--set {list(source.overrides)[0]}"
+        raise ModelSourceError(f"{given}: {name} is a static model built by its factory, which takes no config; "
+                               "declare its input, normalisation and field of view in static_model(...)")
+    seed = 0 if source.seed is None else int(source.seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = factory()
+    if not isinstance(model, nn.Module) or not is_static(model):
+        raise ModelSourceError(f"{name}: its factory returned {type(model).__name__}, not a model declared with "
+                               "dynvision.models.static_model(module, input_size=..., ...)")
+    weights = WeightsSource("random-init", seed=seed)
+    if source.weights is not None:
+        weights = apply_weights(model, source.weights, trust=source.trust_checkpoint)
+    return _finish(model, source.name or name, None, weights)
 
 
 def _from_config(source: ModelSource) -> LoadedModel:

@@ -11,6 +11,7 @@ from .registry import (
     ENTRY_POINT_GROUP, get_model, list_models, load_model_module, model_info, models, register_model,
     unregister_model,
 )
+from .static import is_static, static_model
 from .torchvision_weights import load_torchvision_weights
 from .dyrcnn import DyRCNNx2, DyRCNNx4, DyRCNNx8
 from .cornet import CorNetRT
@@ -21,5 +22,5 @@ from .resnet import ResNet18
 __all__ = [
     "AlexNet", "CorNetRT", "CordsNet", "DyRCNNx2", "DyRCNNx4", "DyRCNNx8", "ResNet18",
     "ENTRY_POINT_GROUP", "get_model", "list_models", "load_model_module", "load_torchvision_weights",
-    "model_info", "models", "register_model", "unregister_model",
+    "is_static", "model_info", "models", "register_model", "static_model", "unregister_model",
 ]

@@ -45,10 +45,11 @@ _loaded_files: Dict[str, List[str]] = {}
 
 
 def register_model(name: Union[str, type, None] = None, *, overwrite: bool = False) -> Callable:
-    """Class decorator adding a model to the registry under ``name``
-    (default: the class name). Usable as ``@register_model`` or
-    ``@register_model("Name")``."""
-    if isinstance(name, type):  # bare @register_model
+    """Decorator adding a model to the registry under ``name`` (default: its
+    ``__name__``). Usable as ``@register_model`` or ``@register_model("Name")``
+    on a DynVision model class, or on a function (or ``nn.Module`` class) taking
+    no arguments that returns a :func:`~dynvision.models.static.static_model`."""
+    if callable(name) and not isinstance(name, str):  # bare @register_model
         return models.register(None, overwrite=overwrite)(name)
     return models.register(name, overwrite=overwrite)
 
@@ -192,7 +193,7 @@ def load_model_module(path: Union[str, os.PathLike]) -> List[str]:
     if not names:
         raise ValueError(
             f"--model-module {path} defines no model: subclass LightningBase "
-            "(dynvision.model_components) or decorate the class with @register_model"
+            "(dynvision.model_components) or decorate the class (or a factory of a static_model) with @register_model"
         )
     _loaded_files[path] = names
     return list(names)
@@ -203,6 +204,8 @@ def model_info(cls: type) -> Dict[str, object]:
     from ..model_components import DynamicsModel
 
     defaults: Dict[str, object] = {}
+    if not isinstance(cls, type):  # a factory of a static model: what it declares is known once it is built
+        return {"regions": {}, "defaults": defaults, "doc": (inspect.getdoc(cls) or "").split("\n")[0]}
     for klass in reversed(cls.__mro__):
         init = klass.__dict__.get("__init__")
         if init is None or not issubclass(klass, DynamicsModel):
