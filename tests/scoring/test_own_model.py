@@ -221,3 +221,24 @@ def test_a_region_naming_no_submodule_is_an_error():
 
     with pytest.raises(ValueError, match="region_layer_map\\['V4'\\]='hiden' is not a submodule"):
         static_model(nn.Sequential(nn.Conv2d(3, 2, 3)), input_size=(3, 8, 8), region_layer_map={"V4": "hiden"})
+
+
+def test_a_refused_data_file_is_reported_before_the_model_is_built(tmp_path, capsys):
+    """The data file is checked first: its refusal comes before the model is built (whose banner
+    would be printed)."""
+    import xarray as xr
+
+    from benchmarks.user_data.example import write_example
+
+    nc = write_example(tmp_path / "data", n_stimuli=8, n_neuroids=2, image_size=16, seed=0)
+    with xr.open_dataarray(nc) as array:
+        array = array.load().drop_vars("repetition")
+    nc.unlink()
+    array.to_netcdf(nc)
+    module_file = _user_model(tmp_path)
+    status = main(["score", "TinyStatic", "--model-module", str(module_file), "--benchmark", str(nc),
+                   "--out", str(tmp_path / "results"), "--no-progress"])
+    output = capsys.readouterr()
+    assert status != 0
+    assert "coordinate 'repetition'" in output.err
+    assert "model: TinyStatic" not in output.out + output.err
