@@ -38,7 +38,8 @@ def _parameter_count(cls: type, input_size: List[int], n_classes: int) -> int:
     import torch
 
     with torch.device("cpu"):
-        model = cls(input_dims=(1, *input_size), n_classes=n_classes)
+        # a static model's factory builds it at the size it declares
+        model = cls(input_dims=(1, *input_size), n_classes=n_classes) if isinstance(cls, type) else cls()
     return sum(p.numel() for p in model.parameters())
 
 
