@@ -249,17 +249,18 @@ def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequenc
             "(as Brain-Score's TemporalAligned)")
     for note in loaded.notes:
         log(_loud(note))
+    degrees_source = model_degrees_source(options.visual_degrees, loaded.model)
+    if options.visual_degrees is None:  # the degrees used, whoever decided them, enter the settings (and hash)
+        options = dataclasses.replace(options, visual_degrees=float(
+            getattr(loaded.model, "visual_degrees", None) or DEFAULT_VISUAL_DEGREES))
     settings = options.settings()
-    if settings.get("visual_degrees") is None:  # the degrees used, whoever decided them
-        settings["visual_degrees"] = float(getattr(loaded.model, "visual_degrees", None) or DEFAULT_VISUAL_DEGREES)
     settings_hash = _hash_json(settings)
     common: Dict[str, Any] = dict(model=loaded.name, model_identifier=loaded.identifier, config_hash=loaded.config_hash,
                   weights_hash=loaded.weights_hash, checkpoint=loaded.checkpoint,
                   checkpoint_hash=loaded.checkpoint_hash, trained=loaded.trained,
                   weights_source=loaded.weights.to_dict(), settings=settings, static=static,
                   settings_hash=settings_hash, versions=versions())
-    run = _Run(loaded, options, out_dir, log, settings_hash, common,
-               model_degrees_source(options.visual_degrees, loaded.model))
+    run = _Run(loaded, options, out_dir, log, settings_hash, common, degrees_source)
     results, pending = _stored_or_loaded(run, catalog, identifiers, load_options, force, preloaded)
     if reused is not None:
         reused.extend(results)

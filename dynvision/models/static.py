@@ -61,13 +61,8 @@ def static_model(
         raise ValueError(f"static_model: std={list(std)} must be positive")
     if visual_degrees is not None and not 0 < float(visual_degrees) < 9000:
         raise ValueError(f"static_model: visual_degrees={visual_degrees}: expected a positive number of degrees")
-    names = {name for name, _ in module.named_modules()} | {"classifier"}
     regions = dict(region_layer_map or {})
-    for region, layers in regions.items():
-        for layer in [layers] if isinstance(layers, str) else list(layers):
-            if layer not in names:
-                raise ValueError(f"static_model: region_layer_map[{region!r}]={layer!r} is not a submodule of "
-                                 f"{type(module).__name__} (e.g. {', '.join(sorted(names - {''})[:6])})")
+    _check_regions(module, regions)
     module.static = True
     module.input_dims = (1,) + size  # one frame: the response does not depend on time
     module.image_mean = None if mean is None else tuple(float(v) for v in mean)
@@ -75,6 +70,15 @@ def static_model(
     module.visual_degrees = None if visual_degrees is None else float(visual_degrees)
     module.region_layer_map = regions
     return module
+
+
+def _check_regions(module: nn.Module, regions: Mapping[str, Union[str, Sequence[str]]]) -> None:
+    names = {name for name, _ in module.named_modules()} | {"classifier"}
+    for region, layers in regions.items():
+        for layer in [layers] if isinstance(layers, str) else list(layers):
+            if layer not in names:
+                raise ValueError(f"static_model: region_layer_map[{region!r}]={layer!r} is not a submodule of "
+                                 f"{type(module).__name__} (e.g. {', '.join(sorted(names - {''})[:6])})")
 
 
 def is_static(model: Any) -> bool:

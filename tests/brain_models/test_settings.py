@@ -18,8 +18,10 @@ def test_region_layer_entries():
 
 
 def test_recorded_settings_keep_the_stored_result_hashes():
-    # the keys and values the settings hash of stored results was computed from
-    assert AdapterSettings().recorded() == {
+    # the keys and values the settings hash of stored results was computed from; the field of view
+    # defaults to what the model declares, so a scoring run resolves it (to 8 without a declaration)
+    assert AdapterSettings().visual_degrees is None and "visual_degrees" not in AdapterSettings().recorded()
+    assert AdapterSettings(visual_degrees=8.0).recorded() == {
         "visual_degrees": 8.0, "t_presentation": 100.0, "latency": 0.0, "reduction": "pca", "max_features": 1000,
         "seed": 0, "reference_images": 1000, "region_layer_map": {}}
     changed = AdapterSettings(t_presentation=None, region_layer_map={"V4": ("V1", "V2")}, readout_time=50,

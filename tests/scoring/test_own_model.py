@@ -2,7 +2,6 @@
 scored through ``dynvision score`` exactly as Brain-Score's metric scores its outputs."""
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 

@@ -3,7 +3,6 @@ Brain-Score's splits, otherwise unstratified with a note in the result."""
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 import torch
 from torch import nn
 
