@@ -9,7 +9,11 @@ ifneq ($(wildcard $(SHARED_DATA)/cowley2023),)
 export DYNVISION_DATA ?= $(SHARED_DATA)
 endif
 
-.PHONY: demo test install lint
+# the suite as CI runs it (with the data folder found above, so that .ci/run can run
+# it outside make); the 15 slowest tests are listed at the end of the log
+PYTEST := $(if $(DYNVISION_DATA),env DYNVISION_DATA=$(DYNVISION_DATA) )$(VENV)/bin/python -m pytest -q --durations=15
+
+.PHONY: demo test install lint pytest-command
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -31,4 +35,8 @@ lint: $(STAMP)
 
 ## the test suite (what CI runs)
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q
+	$(PYTEST)
+
+## print the test command (.ci/run runs it itself so that pytest's exit status reaches CI, not make's 2)
+pytest-command:
+	@echo '$(PYTEST)'

@@ -3,7 +3,10 @@ environment holding only ``brainscore-vision`` and ``torch``.
 
 This plays Brain-Score's CI: a fresh virtualenv (no system site packages,
 nothing of this project) is made from the package index with
-``brainscore-vision[test]`` and ``torch`` at the versions installed here; each
+``brainscore-vision[test]`` at the version installed here and ``torch``: the
+CPU build when pip's ``find-links`` hold one (``torch-X+cpu`` wheel; any
+torch meets the plugin's ``torch>=2.1`` and the CPU build is a fraction of the
+CUDA one's gigabytes), else the version installed here; each
 plugin is put into its ``brainscore_vision/models/`` and its requirements are
 installed with the command Brain-Score runs (``pip install -r
 requirements.txt``; offline here, so every requirement must already be met by
@@ -16,8 +19,8 @@ from the trained checkpoint. Two plugins: a tiny DyRCNNx4 from the zoo, and
 a user's model defined in a ``--model-module`` file that is deleted before
 the plugin is used.
 
-One virtualenv per session (several GB: torch comes with its CUDA
-libraries; minutes to install) is made and removed at the end.
+One virtualenv per session (about 1 GB with the CPU torch, several GB with
+the CUDA one; minutes to install) is made and removed at the end.
 ``DYNVISION_TEST_PIP_CACHE`` names a pip cache to reuse between runs;
 ``DYNVISION_TEST_CLEAN_VENV`` an existing virtualenv made the same way to use
 instead (checked to hold neither dynvision nor Lightning; kept afterwards).
@@ -130,6 +133,30 @@ def _version(distribution: str) -> str:
     return metadata.version(distribution)
 
 
+def _cpu_torch_on_find_links(env: dict) -> str | None:
+    """The newest ``torch-X+cpu`` wheel installable here on pip's find-links
+    (pip's configuration and ``PIP_FIND_LINKS``), as ``X+cpu``; None if none."""
+    from packaging.tags import sys_tags
+    from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+
+    listed = subprocess.run([sys.executable, "-m", "pip", "config", "list"], env=env, capture_output=True,
+                            text=True, timeout=120).stdout
+    places = [value for value in re.findall(r"^\S*find-links='(.*)'$", listed, re.M)]
+    places.append(os.environ.get("PIP_FIND_LINKS", ""))
+    supported = set(sys_tags())
+    found = []
+    for place in " ".join(places).split():
+        folder = Path(place.removeprefix("file://"))
+        for wheel in folder.glob("torch-*+cpu-*.whl") if folder.is_dir() else ():
+            try:
+                _, version, _, tags = parse_wheel_filename(wheel.name)
+            except InvalidWheelFilename:
+                continue
+            if supported & tags:
+                found.append(version)
+    return str(max(found)) if found else None
+
+
 def _offline_env(root: Path) -> dict:
     """The environment of every command in the clean env: nothing of this
     project on the path, Brain-Score installs nothing, caches in ``root``,
@@ -159,7 +186,8 @@ def clean_env(tmp_path_factory):
     cache = os.environ.get("DYNVISION_TEST_PIP_CACHE") or str(root / "pip-cache")
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env.update(PIP_CACHE_DIR=cache, PYTHONNOUSERSITE="1")
-    wanted = [f"brainscore-vision[test]=={_version('brainscore-vision')}", f"torch=={_version('torch')}"]
+    torch_version = _cpu_torch_on_find_links(env) or _version("torch")
+    wanted = [f"brainscore-vision[test]=={_version('brainscore-vision')}", f"torch=={torch_version}"]
     started = time.monotonic()
     if not given:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
