@@ -206,10 +206,17 @@ def check_keys(model: str, vary: Dict[str, List[Any]], config: Optional[PathLike
     unknown recurrence type, ...). The error names the variant's values and where they came
     from (``origin``: ``--vary`` or the workflow's ``model_args``)."""
     from dynvision.config import resolve_config
-    from dynvision.loading import accepted_arguments, build_model, resolve_model_class
+    from dynvision.loading import accepted_arguments, build_model, load_model_module, resolve_model_class
+    from dynvision.loading.loader import static_factory
 
     module = None if model_module is None else os.fspath(model_module)
     config_file = None if config is None else os.fspath(config)
+    if module is not None:
+        load_model_module(module)
+    if static_factory(model) is not None:
+        raise PlanError(f"compare {model}: a static model (static_model) has no config to vary or train; score "
+                        f"it with `dynvision score {model} --model-module FILE --out DIR` into the comparison's "
+                        "results folder and put the results side by side with `dynvision report DIR`")
     accepted, open_ended = accepted_arguments(resolve_model_class(model, module))
     variants = make_grid(vary) if variants is None else variants
     for key in dict.fromkeys(key for variant in variants for key, _ in variant.values):

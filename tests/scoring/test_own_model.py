@@ -241,3 +241,15 @@ def test_a_refused_data_file_is_reported_before_the_model_is_built(tmp_path, cap
     assert status != 0
     assert "coordinate 'repetition'" in output.err
     assert "model: TinyStatic" not in output.out + output.err
+
+
+def test_compare_refuses_a_static_model_naming_the_way_to_score_it(tmp_path, capsys):
+    from benchmarks.user_data.example import write_example
+
+    nc = write_example(tmp_path / "data", n_stimuli=8, n_neuroids=2, image_size=16, seed=0)
+    module_file = _user_model(tmp_path)
+    status = main(["compare", "TinyStatic", "--model-module", str(module_file), "--benchmark", str(nc),
+                   "--out", str(tmp_path / "compare"), "--no-progress"])
+    assert status != 0
+    assert "a static model (static_model) has no config to vary" in capsys.readouterr().err
+    assert not (tmp_path / "compare").exists()
