@@ -268,9 +268,15 @@ def iter_table_rows(results: Iterable[Result]) -> List[Dict[str, str]]:
 
 
 def format_table(results: Iterable[Result]) -> str:
-    """The plain-text score table ``dynvision score`` prints (one row per benchmark)."""
+    """The plain-text score table ``dynvision score`` prints (one row per benchmark); with results
+    of several models, a first column says whose weights each row scored (trained or untrained)."""
+    results = list(results)
     rows = iter_table_rows(results)
     header = ["benchmark", "raw", "ceiling", "score", "error", "layer", "time bins"]
+    if len({r.model_identifier for r in results}) > 1:
+        header.insert(0, "weights")
+        for row, result in zip(rows, results):
+            row["weights"] = {True: "trained", False: "untrained", None: "?"}[result.trained]
     lines = [header] + [[row[h] for h in header] for row in rows]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     out = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in lines]

@@ -6,25 +6,9 @@ from typing import Dict, List, Optional, Sequence
 
 from ..figures import COLORS, new_figure, png_bytes, short_label
 from ..results import Result
+from ..summary import score_error
 
 
-def score_error(result: Result) -> Optional[float]:
-    """The error bar of the ceiled score.
-
-    Brain-Score reports the standard error of the *raw* metric (e.g. Pearson r over
-    cross-validation splits). When the score is ``r**2 / ceiling`` (neural PLS
-    benchmarks) it is propagated to ``2 r SE / ceiling``; when the score is
-    ``raw / ceiling`` it is ``SE / ceiling``; otherwise it is shown as reported.
-    """
-    if result.error is None:
-        return None
-    raw, ceiling, score = result.raw, result.ceiling, result.score
-    if raw is not None and ceiling not in (None, 0) and not result.temporal:
-        if math.isclose(score, raw ** 2 / ceiling, rel_tol=1e-4, abs_tol=1e-9):
-            return abs(2 * raw * result.error / ceiling)
-        if math.isclose(score, raw / ceiling, rel_tol=1e-4, abs_tol=1e-9):
-            return abs(result.error / ceiling)
-    return abs(result.error)
 
 
 def bar_plot(results: Sequence[Result]) -> bytes:

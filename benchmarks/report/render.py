@@ -9,6 +9,7 @@ from dynvision.fileio import write_text_atomically
 
 from ..figures import data_uri
 from ..results import Result, iter_table_rows, load_results
+from ..summary import summary_sentences
 from . import plots
 
 TEMPLATE = "template.html.j2"
@@ -28,17 +29,22 @@ def context(results: Sequence[Result], title: Optional[str] = None, source: Opti
     figures: List[Dict[str, str]] = []
     if results:
         figures.append({"title": "Score per benchmark", "src": data_uri(plots.bar_plot(results)),
+                        "alt": "Bar chart: the ceiled score of each model on each benchmark, with error bars.",
                         "caption": "Ceiled score (the benchmark's headline number) for each model. Error bars: "
                                    "Brain-Score's standard error over cross-validation splits, propagated to the "
                                    "ceiled score (2·r·SE/ceiling for r²/ceiling scores)."})
         temporal = plots.temporal_plot(results)
         if temporal is not None:
             figures.append({"title": "Score over time", "src": data_uri(temporal),
+                            "alt": "Line plots: ceiled score (top) and raw score with the ceiling (bottom) of each "
+                                   "model in each time bin after stimulus onset.",
                             "caption": "Temporal benchmarks: ceiled score (top) and raw score with the per-bin "
                                        "ceiling (bottom, dashed) in each time bin after stimulus onset."})
         layers = plots.layer_plot(results)
         if layers is not None:
             figures.append({"title": "Score per layer", "src": data_uri(layers),
+                            "alt": "Line plot: the ceiled score when each layer in turn is committed to the "
+                                   "benchmark's region.",
                             "caption": "Benchmarks scored with --per-layer: each layer committed to the region in turn."})
     rows = iter_table_rows(results)
     for row, result in zip(rows, results):
@@ -55,6 +61,7 @@ def context(results: Sequence[Result], title: Optional[str] = None, source: Opti
         "title": title or "DynVision scores",
         "source": source,
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "summary": summary_sentences(results),
         "rows": rows,
         "figures": figures,
         "notes": notes,

@@ -45,3 +45,23 @@ def default_callbacks(config: Config, checkpoint_dir: Optional[str]) -> List[pl.
     these: a callback it returns replaces any of the same type here.
     """
     return build_callbacks(config.callbacks, checkpoint_dir=checkpoint_dir)
+
+
+def one_bar_progress() -> pl.Callback:
+    """Lightning's tqdm progress bar reduced to one bar for the whole fit: the sanity-check,
+    validation and test bars are switched off, so they never interleave with it; validation
+    metrics still show in its postfix."""
+    from pytorch_lightning.callbacks import TQDMProgressBar
+    from pytorch_lightning.callbacks.progress.tqdm_progress import Tqdm
+
+    class OneBarProgress(TQDMProgressBar):
+        def init_sanity_tqdm(self):
+            return Tqdm(disable=True)
+
+        def init_validation_tqdm(self):
+            return Tqdm(disable=True)
+
+        def init_test_tqdm(self):
+            return Tqdm(disable=True)
+
+    return OneBarProgress()

@@ -9,7 +9,7 @@ import shutil
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
 import pytorch_lightning as pl
 import torch
@@ -215,6 +215,7 @@ def train(
     trainer_kwargs: Optional[Dict[str, Any]] = None,
     allow_model_change: bool = False,
     trust_checkpoint: bool = False,
+    callbacks: Sequence[pl.Callback] = (),
 ) -> TrainResult:
     """Train the configured model and test the best checkpoint.
 
@@ -232,6 +233,7 @@ def train(
     - ``trainer_kwargs``: extra ``Trainer`` arguments (tests, benchmarks).
     - ``allow_model_change``: resume a checkpoint whose ``model`` section differs from ``config``'s.
     - ``trust_checkpoint``: read the resumed checkpoint with full unpickling (trusted legacy files only).
+    - ``callbacks``: extra Lightning callbacks (e.g. :func:`~dynvision.training.callbacks.one_bar_progress`).
 
     The model's declared input (normalisation, size) is written into the
     config's data section before anything is saved (see
@@ -265,7 +267,7 @@ def train(
 
     datamodule = DataModule(config.data)
     record = RecordRunConfig(config, model_record(model, model_module), checkpoint_dir=str(run_dir / "checkpoints"))
-    trainer = build_trainer(config, run_dir, extra_callbacks=[record], trust_checkpoint=trust_checkpoint,
+    trainer = build_trainer(config, run_dir, extra_callbacks=[record, *callbacks], trust_checkpoint=trust_checkpoint,
                             **(trainer_kwargs or {}))
     _fit_or_raise(trainer, lambda: trainer.fit(model, datamodule=datamodule,
                                                ckpt_path=str(resume_path) if resume_path else None))
