@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from PIL import Image
 
+from benchmarks.report import render_report
 from benchmarks.results import Result, load_results
 from dynvision.cli import main
 
@@ -61,7 +62,7 @@ def _results(tmp_path):
     for model, offset in (("DyRCNNx4-c11111111-w1111111111", 0.0), ("DyRCNNx4-c22222222-w2222222222", 0.1)):
         made.append(Result(model="DyRCNNx4", model_identifier=model, benchmark="Cowley2023.V4-pls", score=0.2 + offset,
                            raw=0.4, ceiling=0.77, error=0.02, layers=["V4"], time_bins=[[50.0, 150.0]],
-                           trained=offset > 0, notes=["UNTRAINED: ..."] if offset == 0 else []))
+                           trained=offset > 0, config_hash="c1", notes=["UNTRAINED: ..."] if offset == 0 else []))
         made.append(Result(model="DyRCNNx4", model_identifier=model, benchmark="MajajHong2015public.IT-temporal-pls",
                            score=0.125 + offset, raw=0.25, ceiling=0.8, error=0.01, layers=["IT"],
                            time_bins=[[b["time_bin_start"], b["time_bin_end"]] for b in bins], per_bin=bins))
@@ -140,24 +141,41 @@ def test_benchmarks_command_lists_aliases_and_ours_with_availability(tmp_path, c
     assert row["available"] is True and row["kind"] == "path"
 
 
-@pytest.mark.skipif(not (__import__("shutil").which("chromium") or __import__("shutil").which("chromium-browser")),
-                    reason="headless Chromium not installed (Debian: apt-get install chromium); "
-                           "the PNG/HTML checks above still run")
-def test_report_renders_in_headless_chromium(tmp_path):
+def _chromium():
     import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_every_plot_has_a_caption_and_alt_text(tmp_path):
+    html = render_report(load_results(_results(tmp_path)))
+    figures = html.split("<figure>")[1:]
+    assert len(figures) == 2
+    for figure in figures:
+        alt = figure.split('alt="', 1)[1].split('"', 1)[0]
+        caption = figure.split("<figcaption>", 1)[1].split("</figcaption>", 1)[0]
+        assert len(alt) > 30 and len(caption) > 30 and alt != caption
+
+
+@pytest.mark.skipif(not _chromium(), reason="headless Chromium not installed (Debian: apt-get install chromium); "
+                                            "the PNG/HTML checks above still run")
+def test_report_renders_in_headless_chromium(tmp_path):
     import subprocess
 
     results_dir = _results(tmp_path)
     output = tmp_path / "report.html"
     assert main(["report", str(results_dir), "-o", str(output)]) == 0
     shot = tmp_path / "shot.png"
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={shot}",
+    subprocess.run([_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}",
                     "--window-size=1200,1600", output.as_uri()], check=True, timeout=120, capture_output=True)
     with Image.open(shot) as image:
         assert image.size == (1200, 1600)
-        colors = image.convert("RGB").getcolors(maxcolors=1 << 16)
+        rgb = image.convert("RGB")
+        colors = rgb.getcolors(maxcolors=1 << 16)
+        top = rgb.crop((0, 0, 1200, 400)).getcolors(maxcolors=1 << 16)
     assert colors is None or len(colors) > 50  # a rendered page with plots, not a blank one
+    assert top is None or len(top) > 5  # the title and the summary are drawn at the top
 
 
 USER_MODEL = '''
