@@ -1,4 +1,4 @@
-"""Tiny models and stimuli for the adapter tests.
+"""Stimuli and the tiny model fixture for the adapter tests (the models: ``tests.helpers.models``).
 
 Brain-Score reads some settings when its modules are imported (during test
 collection, before any fixture runs), so they are set here, when pytest loads
@@ -23,42 +23,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from dynvision.model_components import LightningBase, RecurrentConnectedConv2d  # noqa: E402
-
-
-class TinyNet(LightningBase):
-    """Two areas with recurrence, declared V1 and IT."""
-
-    region_layer_map = {"V1": "V1", "IT": "IT"}
-
-    def __init__(self, input_dims=(10, 3, 16, 16), n_classes=4, dt=2.0, tau=8.0, **kwargs):
-        super().__init__(input_dims=input_dims, n_classes=n_classes, dt=dt, tau=tau, **kwargs)
-
-    def _define_architecture(self):
-        self.V1 = RecurrentConnectedConv2d(self.n_channels, 8, 3, stride=2, recurrence_type="self")
-        self.IT = RecurrentConnectedConv2d(8, 16, 3, stride=2, recurrence_type="full")
-
-
-class UndeclaredNet(TinyNet):
-    """The same network without a region->layer map."""
-
-    region_layer_map = {}
-
-
-class UnitNet(LightningBase):
-    """One Euler unit: 1x1 conv with weight 1, no bias, no recurrence, identity
-    nonlinearity: ``tau dx/dt = -x + input``."""
-
-    def __init__(self, dt=1.0, tau=10.0, **kwargs):
-        super().__init__(input_dims=(5, 1, 4, 4), n_classes=2, dt=dt, tau=tau, solver="euler",
-                         nonlinearity="identity", **kwargs)
-
-    def _define_architecture(self):
-        self.unit = RecurrentConnectedConv2d(1, 1, kernel_size=1, bias=False, recurrence_type="none")
-
-    def _init_parameters(self):
-        with torch.no_grad():
-            self.unit.conv.weight.fill_(1.0)
+from tests.helpers.models import TinyNet  # noqa: E402
 
 
 def write_images(folder: Path, n: int, size: int = 20, seed: int = 0, fmt: str = "png"):

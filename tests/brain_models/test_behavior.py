@@ -6,7 +6,9 @@ from brainscore_vision.model_interface import BrainModel
 
 from brain_models import DynVisionBrainModel
 
-from .conftest import TinyNet, make_stimulus_set, write_images
+from tests.helpers.models import TinyNet
+
+from .conftest import make_stimulus_set, write_images
 
 pytestmark = pytest.mark.filterwarnings("ignore:'multi_class' was deprecated:FutureWarning")
 

@@ -8,7 +8,7 @@ from dynvision.loading import CONFIG_KEY, MODEL_KEY, ModelClassNotFound, ModelSo
 from dynvision.models import register_model
 from dynvision.models.registry import unregister_model
 
-from .conftest import TinyNet
+from tests.helpers.models import TinyNet
 
 CONFIG = {"model": {"name": "CheckpointTinyNet", "args": {"input_dims": [10, 3, 16, 16], "tau": 6.0, "dt": 1.0}},
           "data": {"name": "digits", "channels": 3, "image_size": 16, "mean": [0.1, 0.2, 0.3], "std": [0.5, 0.5, 0.5]}}

@@ -16,7 +16,7 @@ from PIL import Image
 
 from brain_models import DynVisionBrainModel
 
-from .conftest import TinyNet
+from tests.helpers.models import TinyNet
 
 pytestmark = [pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning"),
               pytest.mark.filterwarnings("ignore:'multi_class' was deprecated:FutureWarning")]

@@ -22,7 +22,7 @@ from PIL import Image
 
 from brain_models import DynVisionBrainModel
 
-from .conftest import UnitNet
+from tests.helpers.models import UnitNet
 
 TAU = 10.0
 BINS = [(0, 10), (10, 20), (20, 40), (40, 80)]

@@ -17,8 +17,9 @@ from brainscore_vision import load_ceiling, load_metric
 from brainscore_vision.benchmark_helpers.neural_common import NeuralBenchmark, average_repetition
 
 from brain_models import DynVisionBrainModel
+from tests.helpers.models import TinyNet
 
-from .conftest import TinyNet, make_stimulus_set, write_images
+from .conftest import make_stimulus_set, write_images
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::FutureWarning")
 

@@ -14,7 +14,7 @@ import pytest
 from brain_models import DynVisionBrainModel
 from dynvision.memory import PeakRSS
 
-from .conftest import TinyNet
+from tests.helpers.models import TinyNet
 
 pytestmark = pytest.mark.data
 

@@ -48,34 +48,14 @@ from brain_models.submission import (
     validate_plugin_name,
 )
 from brain_models.submission.identifiers import installed_models_dir
+from tests.helpers.configs import X2_RGB16_RUN
 
 pytestmark = [pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning"),
               pytest.mark.filterwarnings("ignore:'multi_class' was deprecated:FutureWarning"),
               pytest.mark.filterwarnings("ignore::UserWarning")]
 
 #: a DyRCNNx2 on 3-channel 16x16 digits, 4 steps of 2 ms, trained for two batches
-TINY_RUN = [
-    "model.name=DyRCNNx2",
-    "model.args.input_dims=[4, 3, 16, 16]",
-    "model.args.channels=[4, 4]",
-    "model.args.dt=2.0",
-    "model.args.t_feedforward=2",
-    "model.args.t_recurrence=2",
-    "model.args.t_skip=2",
-    "model.args.t_feedback=2",
-    "loss.t_reaction=0",
-    "data.image_size=16",
-    "data.channels=3",
-    "data.batch_size=16",
-    "trainer.max_epochs=1",
-    "trainer.max_steps=2",
-    "trainer.limit_val_batches=0",
-    "trainer.num_sanity_val_steps=0",
-    "trainer.enable_progress_bar=false",
-    "trainer.enable_model_summary=false",
-    "trainer.accelerator=cpu",
-    "callbacks.checkpoint.monitor=null",
-]
+TINY_RUN = X2_RGB16_RUN
 #: the committed regions: the model's declared V1 and V2, plus IT committed on the command line; V4 left out
 EXTRA_REGIONS = {"IT": "V2"}
 EXPECTED_REGIONS = {"IT": "V2", "V1": "V1", "V2": "V2"}

@@ -40,22 +40,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.helpers.configs import TWO_STEPS_RGB16, X4_RGB16
+
 pytestmark = [pytest.mark.slow,
               pytest.mark.filterwarnings("ignore::UserWarning"),
               pytest.mark.filterwarnings("ignore:'multi_class' was deprecated:FutureWarning")]
 
 #: a tiny DyRCNNx4: 3x16x16 images, 4 steps of 2 ms, trained for two batches
-TINY_X4 = [
-    "model.name=DyRCNNx4", "model.args.input_dims=[4, 3, 16, 16]", "model.args.channels=[4, 4, 4, 4]",
-    "model.args.dt=2.0", "model.args.t_feedforward=2", "model.args.t_recurrence=2", "model.args.t_skip=2",
-    "model.args.t_feedback=2",
-]
-TRAINING = [
-    "loss.t_reaction=0", "data.image_size=16", "data.channels=3", "data.batch_size=16", "trainer.max_epochs=1",
-    "trainer.max_steps=2", "trainer.limit_val_batches=0", "trainer.num_sanity_val_steps=0",
-    "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false", "trainer.accelerator=cpu",
-    "callbacks.checkpoint.monitor=null",
-]
+TINY_X4, TRAINING = X4_RGB16, TWO_STEPS_RGB16
 USER_MODEL = '''"""A user's own model, in their own file (spec/creating-custom-models.md)."""
 from dynvision.model_components import LightningBase, RecurrentConnectedConv2d
 from dynvision.models import register_model

@@ -11,13 +11,13 @@ from benchmarks.compare import ComparePlan, load_record, read_csv, run_plan, sco
 from benchmarks.results import Result
 from dynvision.cli import main
 
-from .conftest import TINY, TINY_TRAIN, quiet
+from tests.helpers import quiet
+from tests.helpers.configs import X2_16PX as TINY
+from tests.helpers.configs import X2_16PX_TRAIN as TINY_TRAIN
+from tests.helpers.configs import sets as _sets
 
 pytestmark = pytest.mark.slow
 
-
-def _sets(overrides):
-    return [part for text in overrides for part in ("--set", text)]
 
 
 class Interrupted(Exception):

@@ -11,7 +11,8 @@ from benchmarks.compare.grid import split_values
 from benchmarks.compare.plan import match_checkpoints
 from dynvision.cli import main
 
-from .conftest import TINY
+from tests.helpers.configs import X2_16PX as TINY
+from tests.helpers.configs import sets
 
 
 # ----------------------------------------------------------------- grid
@@ -159,7 +160,7 @@ def test_missing_and_ambiguous_checkpoints_are_errors(tmp_path):
 def test_a_variant_the_model_refuses_fails_before_any_training(tmp_path, capsys):
     out = tmp_path / "c"
     code = main(["compare", "DyRCNNx2", "--vary", "recurrence_type=self,fulll", "--benchmark", "synthetic",
-                 "--train", "--out", str(out), *[p for t in TINY for p in ("--set", t)]])
+                 "--train", "--out", str(out), *sets(TINY)])
     err = capsys.readouterr().err
     assert code == 2
     assert "--vary recurrence_type=fulll:" in err and "unknown recurrence type 'fulll'" in err
@@ -170,7 +171,7 @@ def test_a_variant_the_model_refuses_fails_before_any_training(tmp_path, capsys)
 def test_missing_offline_data_fails_before_any_training(tmp_path, capsys):
     out = tmp_path / "c"
     code = main(["compare", "DyRCNNx2", "--vary", "recurrence_type=self", "--benchmark", "majajhong", "--train",
-                 "--offline", "--out", str(out), *[p for t in TINY for p in ("--set", t)]])
+                 "--offline", "--out", str(out), *sets(TINY)])
     err = capsys.readouterr().err
     assert code == 2 and "MajajHong2015public" in err and "not on this machine" in err
     assert not (out / "runs").exists()

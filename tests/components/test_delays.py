@@ -4,7 +4,7 @@ import torch
 
 from dynvision.model_components import Skip
 
-from .helpers import UnitChain
+from tests.helpers.models import UnitChain
 
 
 def first_response_step(model, name, x):

@@ -14,7 +14,7 @@ from dynvision.model_components import (
     operations,
 )
 
-from .helpers import TwoAreas, UnitChain
+from tests.helpers.models import TwoAreas, UnitChain
 
 
 @pytest.fixture

@@ -86,7 +86,7 @@ def test_unknown_type_lists_valid_names():
 @pytest.mark.parametrize("name", recurrence_types.names())
 def test_every_registered_type_runs_in_a_model(name):
     """Registry-driven: every recurrence type, including ones users add, trains in a model."""
-    from .helpers import TwoAreas
+    from tests.helpers.models import TwoAreas
 
     model = TwoAreas(recurrence_type=name, input_dims=(4, 3, 8, 8))
     x = torch.randn(2, 3, 8, 8)

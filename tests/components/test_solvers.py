@@ -8,7 +8,7 @@ import torch
 from dynvision.model_components import EulerStep, RungeKuttaStep, make_solver, solvers
 from dynvision.model_components.timing import step_end_times
 
-from .helpers import UnitChain
+from tests.helpers.models import UnitChain
 
 TAU, DRIVE, T_END = 10.0, 1.0, 20.0  # tau dx/dt = -x + I with I = DRIVE
 

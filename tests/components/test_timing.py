@@ -4,7 +4,7 @@ import torch
 
 from dynvision.timing import TimeStepError, ms_to_steps
 
-from .helpers import UnitChain
+from tests.helpers.models import UnitChain
 
 
 @pytest.mark.parametrize("t_ms, dt, steps", [

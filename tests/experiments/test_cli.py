@@ -6,8 +6,9 @@ from pathlib import Path
 import pandas as pd
 
 from dynvision.cli import main
+from tests.helpers.models import MODEL_MODULE
 
-TINY = str(Path(__file__).resolve().parents[1] / "workflow" / "tiny_model.py")
+TINY = str(MODEL_MODULE)
 TINY_ARGS = ["TinyNet", "--model-module", TINY, "--set", "data.image_size=8", "--set", "data.channels=1",
              "--set", "model.args.input_dims=[4,1,8,8]", "--set", "model.args.dt=2",
              "--set", "loss.t_reaction=0", "--n-images", "8"]

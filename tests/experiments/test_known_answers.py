@@ -6,7 +6,7 @@ import pytest
 
 from dynvision.experiments import get_protocol, run_experiment
 
-from .models import TinyModel, tiny_images
+from tests.helpers.models import TinyModel, tiny_images
 
 
 def _summary(model, protocol, **kwargs):

@@ -11,7 +11,7 @@ import xarray as xr
 
 from dynvision.experiments import get_protocol, run_experiment
 
-from .models import TinyModel, tiny_images
+from tests.helpers.models import TinyModel, tiny_images
 
 
 def _model():

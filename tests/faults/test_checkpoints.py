@@ -24,16 +24,8 @@ from dynvision.loading import (
 )
 from dynvision.training.checkpoint_io import SafeCheckpointIO
 
-TINY = ["model.name=DyRCNNx2", "model.args.input_dims=[4, 1, 8, 8]", "model.args.channels=[4, 4]",
-        "model.args.dt=2", "model.args.tau=8", "model.args.t_feedforward=2", "model.args.t_recurrence=2",
-        "model.args.t_skip=2", "model.args.t_feedback=2", "data.image_size=8", "data.channels=1",
-        "data.batch_size=16", "loss.t_reaction=0", "trainer.max_epochs=1", "trainer.limit_train_batches=2",
-        "trainer.limit_val_batches=1", "trainer.limit_test_batches=1", "trainer.num_sanity_val_steps=0",
-        "trainer.enable_progress_bar=false", "trainer.enable_model_summary=false", "trainer.accelerator=cpu"]
-
-
-def _sets(overrides):
-    return [arg for text in overrides for arg in ("--set", text)]
+from tests.helpers.configs import X2_8PX_QUICK as TINY
+from tests.helpers.configs import sets as _sets
 
 
 class Payload:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.compare import build_plan, parse_vary, run_plan, score_options
-from tests.compare.conftest import TINY, quiet
+from tests.helpers import quiet
+from tests.helpers.configs import X2_16PX as TINY
 
 
 @pytest.fixture

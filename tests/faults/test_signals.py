@@ -12,16 +12,14 @@ from typing import List
 
 import pytest
 
-from tests.compare.conftest import TINY_TRAIN
+from tests.helpers.configs import X2_16PX_TRAIN as TINY_TRAIN
+from tests.helpers.configs import sets as _sets
 
 pytestmark = pytest.mark.slow
 
 #: a long tiny training: it is interrupted long before it could finish
 LONG = [*TINY_TRAIN, "trainer.max_epochs=100000", "trainer.limit_test_batches=1"]
 
-
-def _sets(overrides: List[str]) -> List[str]:
-    return [part for text in overrides for part in ("--set", text)]
 
 
 def _start(args: List[str], tmp_path: Path) -> subprocess.Popen:

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from dynvision.model_components import DynamicsError
-from tests.components.helpers import UnitChain
+from tests.helpers.models import UnitChain
 
 
 def test_debug_mode_catches_an_infinite_readout():

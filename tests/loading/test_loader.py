@@ -19,9 +19,7 @@ from dynvision.models import register_model
 from dynvision.models.dyrcnn import DyRCNNx2
 from dynvision.models.registry import unregister_model
 
-TINY = ["model.args.input_dims=[4, 1, 8, 8]", "model.args.channels=[4, 4]", "model.args.dt=2", "model.args.tau=8",
-        "model.args.t_feedforward=2", "model.args.t_recurrence=2", "model.args.t_skip=2", "model.args.t_feedback=2",
-        "data.image_size=8", "data.channels=1", "loss.t_reaction=0"]
+from tests.helpers.configs import X2_8PX as TINY
 
 
 @pytest.fixture

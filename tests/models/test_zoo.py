@@ -6,29 +6,15 @@ import math
 
 import pytest
 import torch
-from torch import nn
-
-from dynvision.model_components import LightningBase, RecurrentConnectedConv2d
+from dynvision.model_components import RecurrentConnectedConv2d
 from dynvision.models import get_model, list_models, register_model, unregister_model
+from tests.helpers.models import ZooTestTwoAreas
 
 IMAGE = (3, 16, 16)
 BATCH = 2
 N_CLASSES = 3
 REGIONS = {"V1", "V2", "V4", "IT"}
 TEST_MODEL = "ZooTestTwoAreas"
-
-
-class ZooTestTwoAreas(LightningBase):
-    """The smallest user model: two areas and feedback, written as in the spec."""
-
-    region_layer_map = {"V1": "V1", "V2": "V2"}
-
-    def _define_architecture(self) -> None:
-        from dynvision.model_components import Feedback
-
-        self.V1 = RecurrentConnectedConv2d(self.n_channels, 4, 3, recurrence_type="self", pool=nn.MaxPool2d(2))
-        self.V2 = RecurrentConnectedConv2d(4, 6, 3, recurrence_type="full")
-        self.feedback = Feedback("V2", "V1")
 
 
 MODEL_NAMES = list_models() + [TEST_MODEL]

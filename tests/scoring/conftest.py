@@ -1,36 +1,15 @@
-"""Fixtures for the scoring tests: a tiny DyRCNNx4, small user data sets, an isolated
-DYNVISION_HOME, offline, one torch thread (the machines running CI are small and shared)."""
+"""Fixtures for the scoring tests (the tiny DyRCNNx4 is ``tests.helpers.configs.X4_16PX``): small
+user data sets, an isolated DYNVISION_HOME, offline, one torch thread (the machines running CI are small and shared)."""
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List
 
 import pytest
 import torch
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = Path(os.environ.get("DYNVISION_DATA") or REPO.parent / "shared" / "data")
-
-#: DyRCNNx4 small enough to record 640 images for 150 ms in a second or two:
-#: 4 channels per area, 16x16 images, dt = 10 ms (16 steps), delays of whole steps
-TINY: List[str] = [
-    "model.args.channels=[4,4,4,4]",
-    "model.args.input_dims=[16,3,16,16]",
-    "data.image_size=16",
-    "model.args.dt=10",
-    "model.args.tau=20",
-    "model.args.t_feedforward=10",
-    "model.args.t_recurrence=10",
-    "model.args.t_skip=10",
-    "model.args.t_feedback=20",
-]
-#: the same, trainable in a few seconds on the offline digits
-TINY_TRAIN: List[str] = TINY + [
-    "data.batch_size=32", "trainer.max_epochs=1", "trainer.limit_train_batches=2", "trainer.limit_val_batches=1",
-    "trainer.limit_test_batches=1", "trainer.num_sanity_val_steps=0", "trainer.enable_progress_bar=false",
-    "trainer.enable_model_summary=false", "trainer.accelerator=cpu", "trainer.log_every_n_steps=1",
-]
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +47,3 @@ def shared_data_dir() -> Path:
         pytest.skip(f"Cowley2023 data not found in {SHARED_DATA / files.DATASET_FOLDER} (missing "
                     f"{', '.join(missing)}); set DYNVISION_DATA to the folder containing cowley2023/")
     return SHARED_DATA
-
-
-def quiet(_message: str) -> None:
-    """A ``log`` for score_model that drops messages."""

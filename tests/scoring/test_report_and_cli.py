@@ -13,7 +13,8 @@ from benchmarks.report import render_report
 from benchmarks.results import Result, load_results
 from dynvision.cli import main
 
-from .conftest import TINY
+from tests.helpers.configs import X4_16PX as TINY
+from tests.helpers.configs import sets
 
 
 class _Page(HTMLParser):
@@ -117,7 +118,7 @@ def test_score_command_errors(tmp_path, capsys):
     assert main(["score", "NoSuchModel", "--benchmark", "cowley2023", "--out", str(tmp_path / "o")]) == 2
     assert "NoSuchModel" in capsys.readouterr().err
     assert main(["score", "DyRCNNx4", "--benchmark", "majajhong", "--out", str(tmp_path / "o"),
-                 *sum((["--set", o] for o in TINY), [])]) == 2
+                 *sets(TINY)]) == 2
     err = capsys.readouterr().err
     assert "BRAINIO_HOME" in err and "MajajHong2015public.V4-pls" in err
     assert not (tmp_path / "o").exists()

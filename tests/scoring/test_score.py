@@ -14,7 +14,9 @@ from benchmarks.model_source import ModelSpec, load_model
 from benchmarks.results import load_results
 from benchmarks.runner import score_model
 
-from .conftest import TINY, TINY_TRAIN, quiet
+from tests.helpers import quiet
+from tests.helpers.configs import X4_16PX as TINY
+from tests.helpers.configs import X4_16PX_TRAIN as TINY_TRAIN
 
 
 def _spec(*extra: str) -> ModelSpec:

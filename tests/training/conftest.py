@@ -5,32 +5,8 @@ from typing import Sequence
 
 import pytest
 
-#: a DyRCNNx2 small enough to train a few batches in about a second
-TINY = [
-    "model.name=DyRCNNx2",
-    "model.args.input_dims=[4, 1, 8, 8]",
-    "model.args.channels=[4, 4]",
-    "model.args.dt=2",
-    "model.args.tau=8",
-    "model.args.t_feedforward=2",
-    "model.args.t_recurrence=2",
-    "model.args.t_skip=2",
-    "model.args.t_feedback=2",
-    "data.image_size=8",
-    "data.channels=1",
-    "data.batch_size=16",
-    "optimizer.args.lr=0.001",
-    "loss.t_reaction=0",
-    "trainer.max_epochs=1",
-    "trainer.limit_train_batches=3",
-    "trainer.limit_val_batches=2",
-    "trainer.limit_test_batches=2",
-    "trainer.num_sanity_val_steps=0",
-    "trainer.log_every_n_steps=1",
-    "trainer.enable_progress_bar=false",
-    "trainer.enable_model_summary=false",
-    "trainer.accelerator=cpu",
-]
+from tests.helpers.configs import X2_8PX_TRAIN as TINY
+
 
 
 def tiny_config(*overrides: str, base: Sequence[str] = TINY):

@@ -9,15 +9,8 @@ import torch
 from dynvision.cli import main
 from dynvision.config import load_config
 
-from .conftest import TINY
-
-
-def _sets(overrides):
-    assert TINY[0].startswith("model.name=")
-    out = []
-    for override in overrides:
-        out += ["--set", override]
-    return out
+from tests.helpers.configs import X2_8PX_TRAIN as TINY
+from tests.helpers.configs import sets as _sets
 
 
 def test_set_override_is_applied(tmp_path, capsys):
@@ -64,6 +57,7 @@ def test_bad_input_names_the_problem(tmp_path, capsys):
 
 
 def test_model_module_trains_a_batch(tmp_path, capsys):
+    assert TINY[0].startswith("model.name=")  # TINY[1:] below leaves the model name out
     path = tmp_path / "user_model.py"
     path.write_text(
         "from dynvision.model_components import LightningBase, RecurrentConnectedConv2d\n"

@@ -11,7 +11,9 @@ import torch
 
 from dynvision.training import build_model, checkpoint_config, load_checkpoint
 
-from .conftest import TINY, tiny_config
+from tests.helpers.configs import X2_8PX_TRAIN as TINY
+
+from .conftest import tiny_config
 
 DDP = ["trainer.accelerator=cpu", "trainer.devices=2", "trainer.strategy=ddp"]
 

@@ -11,8 +11,7 @@ import pytest
 
 from benchmarks.workflow import SNAKEFILE
 
-HERE = Path(__file__).resolve().parent
-TINY_MODEL = HERE / "tiny_model.py"
+from tests.helpers.models import MODEL_MODULE as TINY_MODEL
 
 pytest.importorskip("snakemake", reason="snakemake is not installed (pip install 'dynvision[workflow]')")
 

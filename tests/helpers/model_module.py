@@ -1,4 +1,6 @@
-"""A tiny user model for the workflow tests (loaded with model_module)."""
+"""The tiny user-model file the tests pass as ``--model-module`` (it must exist on disk).
+
+Keep it to these classes: loading the file registers every model class it defines."""
 from dynvision.model_components import LightningBase, RecurrentConnectedConv2d
 
 
