@@ -16,9 +16,13 @@ solvers: Registry = Registry("solver")
 
 
 class _Solver(nn.Module):
-    """Holds ``dt`` (fixed) and ``tau`` (fixed or trainable) of one layer."""
+    """Holds ``dt`` (fixed) and ``tau`` (fixed or trainable) of one layer.
+
+    A registered solver states its convergence ``order``: the tests check every
+    registered solver against the exact solution at that order."""
 
     name = ""
+    order = 0
 
     def __init__(self, dt: float = 2.0, tau: float = 8.0, trainable_tau: bool = False):
         super().__init__()
@@ -59,6 +63,7 @@ class EulerStep(_Solver):
     """Explicit Euler: ``x + dt/tau * (drive - x)`` (first order)."""
 
     name = "euler"
+    order = 1
 
     def forward(self, x: torch.Tensor, drive: torch.Tensor) -> torch.Tensor:
         # under mixed precision the drive comes in half precision; the state stays in its own
@@ -70,6 +75,7 @@ class RungeKuttaStep(_Solver):
     """Classical fourth-order Runge-Kutta on ``dx/dt = (drive - x) / tau``."""
 
     name = "rk4"
+    order = 4
 
     def forward(self, x: torch.Tensor, drive: torch.Tensor) -> torch.Tensor:
         h = self.step_ratio()  # dt/tau; f(x) * dt = h * (drive - x)

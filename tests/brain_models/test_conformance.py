@@ -1,4 +1,5 @@
-"""Brain-Score's generic model-plugin tests, run on the adapter.
+"""Brain-Score's generic model-plugin tests, run on the adapter; and the recording
+contract (DESIGN.md) for every registered model.
 
 The test functions of ``brainscore_vision.model_helpers.generic_plugin_tests``
 are called as they are; only ``load_model`` (which would look up a
@@ -16,7 +17,9 @@ from PIL import Image
 
 from brain_models import DynVisionBrainModel
 
-from tests.helpers.models import TinyNet
+from tests.helpers.models import TinyNet, registered_model_names, tiny_registered, zoo_test_model_registered
+
+from .conftest import make_stimulus_set, write_images
 
 pytestmark = [pytest.mark.filterwarnings("ignore::pytest.PytestUnknownMarkWarning"),
               pytest.mark.filterwarnings("ignore:'multi_class' was deprecated:FutureWarning")]
@@ -88,3 +91,35 @@ def test_look_at_behavior_probabilities(generic):
         brain_model, task=BrainModel.Task.probabilities, fitting_stimuli=module._make_stimulus_set())
     with pytest.raises(ValueError, match="fitting_stimuli"):
         brain_model.start_task(BrainModel.Task.probabilities)
+
+
+@pytest.fixture(scope="module")
+def two_images(tmp_path_factory):
+    return make_stimulus_set(write_images(tmp_path_factory.mktemp("two_images"), 2, size=16))
+
+
+@pytest.mark.parametrize("name", registered_model_names())
+def test_every_registered_model_records_through_the_adapter(name, two_images):
+    """start_recording + look_at on 2 images, for each region the model declares: presentation x
+    neuroid x time_bin, every stimulus column on presentation, unique neuroid ids, layer and region
+    coords, bins in ms; responses finite and not constant once the image has reached the layer."""
+    with zoo_test_model_registered():
+        model, n_steps = tiny_registered(name)
+    regions = type(model).region_layer_map
+    assert regions, f"{name} declares no region_layer_map: the adapter could record nothing by default"
+    half, end = (n_steps // 2) * model.dt, n_steps * model.dt
+    bins = [(0, half), (half, end)]
+    brain_model = DynVisionBrainModel(model, identifier=f"{name}-tiny")
+    for region, layer in regions.items():
+        brain_model.start_recording(recording_target=region, time_bins=bins)
+        assembly = brain_model.look_at(two_images, number_of_trials=1)
+        assert assembly.dims == ("presentation", "neuroid", "time_bin"), (name, region)
+        assert assembly.sizes["presentation"] == 2
+        for column in two_images.columns:
+            assert list(assembly[column].values) == list(two_images[column].values), (name, region, column)
+        assert len(set(assembly["neuroid_id"].values)) == assembly.sizes["neuroid"] > 0, (name, region)
+        assert set(assembly["layer"].values) == {layer} and set(assembly["region"].values) == {region}
+        assert list(assembly["time_bin_start"].values) == [0, half]
+        assert list(assembly["time_bin_end"].values) == [half, end]
+        last = assembly.isel(time_bin=-1).values
+        assert np.isfinite(assembly.values).all() and last.std() > 0, (name, region)

@@ -1,4 +1,5 @@
-"""Recurrence types: parameter counts match their formulas; `local` is local."""
+"""Recurrence types: parameter counts match their formulas; `local` is local; every
+registered type keeps the shape, is deterministic and passes gradients to its parameters."""
 import pytest
 import torch
 
@@ -30,10 +31,30 @@ def test_parameter_count_matches_formula(name):
     assert n_params(make_recurrence(name, C, K)) == FORMULAS[name]
 
 
-@pytest.mark.parametrize("name", sorted(set(FORMULAS) - {"none"}))
+#: every registered type that builds a module ("none" builds nothing)
+RECURRENCES = [name for name in recurrence_types.names() if make_recurrence(name, C, K) is not None]
+
+
+def test_none_builds_nothing_and_the_others_a_module():
+    assert make_recurrence("none", C, K) is None
+    assert set(RECURRENCES) >= set(FORMULAS) - {"none"}
+
+
+@pytest.mark.parametrize("name", RECURRENCES)
 def test_output_keeps_shape(name):
     r = torch.randn(2, C, 5, 6)
     assert make_recurrence(name, C, K)(r).shape == r.shape
+
+
+@pytest.mark.parametrize("name", RECURRENCES)
+def test_deterministic_and_gradient_reaches_every_parameter(name):
+    recurrence = make_recurrence(name, C, K)
+    r = torch.randn(2, C, 5, 6)
+    out = recurrence(r)
+    assert torch.equal(out, recurrence(r))
+    (out * torch.randn_like(out)).sum().backward()  # linear in out: zero-initialised weights get gradients too
+    for param_name, param in recurrence.named_parameters():
+        assert param.grad is not None and param.grad.abs().sum() > 0, (name, param_name)
 
 
 @pytest.mark.parametrize("channels", [9, 10, 16])

@@ -4,7 +4,9 @@ User-model *files* live in ``model_module.py`` (for ``--model-module``); tiny co
 the zoo models in ``configs.py``."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator, List, Tuple
 
 import torch
 from torch import nn
@@ -129,6 +131,62 @@ class ZooTestTwoAreas(LightningBase):
         self.V1 = RecurrentConnectedConv2d(self.n_channels, 4, 3, recurrence_type="self", pool=nn.MaxPool2d(2))
         self.V2 = RecurrentConnectedConv2d(4, 6, 3, recurrence_type="full")
         self.feedback = Feedback("V2", "V1")
+
+
+# ------------------------------------------------------ registry-driven tests
+#: every registered model is built for this image in the registry-driven tests
+ZOO_IMAGE = (3, 16, 16)
+ZOO_CLASSES = 3
+#: the user-style model the registry-driven tests register next to the zoo
+ZOO_TEST_MODEL = "ZooTestTwoAreas"
+
+
+def registered_model_names() -> List[str]:
+    """Every registered model (zoo, entry points) plus :data:`ZOO_TEST_MODEL`."""
+    from dynvision.models import list_models
+
+    return sorted(set(list_models()) | {ZOO_TEST_MODEL})
+
+
+@contextmanager
+def zoo_test_model_registered() -> Iterator[None]:
+    """:class:`ZooTestTwoAreas` registered as :data:`ZOO_TEST_MODEL` for the duration."""
+    from dynvision.models import register_model, unregister_model
+
+    register_model(ZOO_TEST_MODEL)(ZooTestTwoAreas)
+    try:
+        yield
+    finally:
+        unregister_model(ZOO_TEST_MODEL)
+
+
+def latency_steps(model) -> int:
+    """Steps until the input can reach the classifier along the feedforward chain."""
+    return sum(round(getattr(model, name).t_feedforward / model.dt) for name in model.layer_names)
+
+
+def build_registered(name: str, n_steps: int = 1, **kwargs):
+    """The registered model ``name`` for ``n_steps`` steps of :data:`ZOO_IMAGE`, seeded."""
+    from dynvision.models import get_model
+
+    torch.manual_seed(0)
+    return get_model(name)(input_dims=(n_steps,) + ZOO_IMAGE, n_classes=ZOO_CLASSES, **kwargs)
+
+
+def one_step_delays(name: str) -> dict:
+    """Every delay one step of the model's default dt: few steps suffice, and
+    skip and feedback connections take part within them."""
+    from dynvision.models import get_model, model_info
+
+    dt = model_info(get_model(name))["defaults"].get("dt", 2.0)
+    return {arg: dt for arg in ("t_feedforward", "t_recurrence", "t_skip", "t_feedback")}
+
+
+def tiny_registered(name: str) -> Tuple[LightningBase, int]:
+    """(model, n_steps): ``name`` with one-step delays, run long enough for an image to reach its readout."""
+    delays = one_step_delays(name)
+    n_steps = latency_steps(build_registered(name, **delays)) + 2
+    return build_registered(name, n_steps, **delays), n_steps
 
 
 #: the file of user models (``TinyNet``, ``MyModel``) for ``--model-module``

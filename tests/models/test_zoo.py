@@ -6,18 +6,17 @@ import math
 
 import pytest
 import torch
+
 from dynvision.model_components import RecurrentConnectedConv2d
-from dynvision.models import get_model, list_models, register_model, unregister_model
-from tests.helpers.models import ZooTestTwoAreas
+from dynvision.models import get_model
+from tests.helpers.models import (ZOO_CLASSES, ZOO_IMAGE, ZOO_TEST_MODEL, build_registered, latency_steps,
+                                  registered_model_names, tiny_registered, zoo_test_model_registered)
 
-IMAGE = (3, 16, 16)
+IMAGE, N_CLASSES = ZOO_IMAGE, ZOO_CLASSES
 BATCH = 2
-N_CLASSES = 3
 REGIONS = {"V1", "V2", "V4", "IT"}
-TEST_MODEL = "ZooTestTwoAreas"
-
-
-MODEL_NAMES = list_models() + [TEST_MODEL]
+TEST_MODEL = ZOO_TEST_MODEL
+MODEL_NAMES = registered_model_names()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -31,37 +30,14 @@ def one_thread():
 
 @pytest.fixture(scope="module", autouse=True)
 def test_model_registered():
-    register_model(TEST_MODEL)(ZooTestTwoAreas)
-    yield
-    unregister_model(TEST_MODEL)
-
-
-def latency_steps(model) -> int:
-    """Steps until the input can reach the classifier along the feedforward chain."""
-    return sum(round(getattr(model, name).t_feedforward / model.dt) for name in model.layer_names)
-
-
-def build(name: str, n_steps: int = 1, **kwargs):
-    torch.manual_seed(0)
-    return get_model(name)(input_dims=(n_steps,) + IMAGE, n_classes=N_CLASSES, **kwargs)
-
-
-def one_step_delays(name: str) -> dict:
-    """Every delay one step of the model's default dt: few steps suffice, and
-    skip and feedback connections take part within them."""
-    from dynvision.models import model_info
-
-    dt = model_info(get_model(name))["defaults"].get("dt", 2.0)
-    return {arg: dt for arg in ("t_feedforward", "t_recurrence", "t_skip", "t_feedback")}
+    with zoo_test_model_registered():
+        yield
 
 
 @pytest.fixture(scope="module", params=MODEL_NAMES)
 def case(request, test_model_registered):
     """(model, n_steps, image): the model runs long enough for the image to reach its readout."""
-    name = request.param
-    delays = one_step_delays(name)
-    n_steps = latency_steps(build(name, **delays)) + 2
-    model = build(name, n_steps, **delays)
+    model, n_steps = tiny_registered(request.param)
     torch.manual_seed(1)
     return model, n_steps, torch.rand(BATCH, *IMAGE)
 
@@ -139,15 +115,15 @@ def test_zoo_defaults_are_consistent(name):
 
 def test_default_delays_reach_first_area():
     """With its default (ms) delays DyRCNNx4 still trains its first area."""
-    model = build("DyRCNNx4", 1, channels=(4, 4, 9, 9))
+    model = build_registered("DyRCNNx4", 1, channels=(4, 4, 9, 9))
     n_steps = latency_steps(model) + 2
-    model = build("DyRCNNx4", n_steps, channels=(4, 4, 9, 9))
+    model = build_registered("DyRCNNx4", n_steps, channels=(4, 4, 9, 9))
     model(torch.rand(BATCH, *IMAGE))[:, -1].sum().backward()
     assert model.V1.conv.weight.grad.abs().sum() > 0
 
 
 def test_load_state_dict_round_trip(tmp_path):
-    source = build("DyRCNNx4", 6, channels=(4, 4, 9, 9))
+    source = build_registered("DyRCNNx4", 6, channels=(4, 4, 9, 9))
     path = tmp_path / "weights.pt"
     torch.save(source.state_dict(), path)
     torch.manual_seed(123)
