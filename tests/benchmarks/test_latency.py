@@ -7,8 +7,8 @@ from brainscore_vision import load_ceiling, load_metric
 from benchmarks.latency import candidates, fit_latency, parse_latency
 from benchmarks.selection import held_out_split
 from brain_models import DynVisionBrainModel
-from tests.brain_models.conftest import TinyNet
 from tests.brain_models.test_neural_benchmark import benchmark, benchmark_stimuli, recordings
+from tests.helpers.models import TinyNet
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::FutureWarning")
 

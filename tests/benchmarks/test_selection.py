@@ -7,8 +7,8 @@ from brainscore_vision import load_ceiling, load_metric
 
 from benchmarks.selection import held_out_split, split_stimuli
 from brain_models import DynVisionBrainModel
-from tests.brain_models.conftest import UndeclaredNet
 from tests.brain_models.test_neural_benchmark import benchmark, benchmark_stimuli, recordings
+from tests.helpers.models import UndeclaredNet
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::FutureWarning")
 

@@ -5,7 +5,6 @@ import torch
 from brainscore_vision.model_interface import BrainModel
 
 from brain_models import DynVisionBrainModel
-
 from tests.helpers.models import TinyNet
 
 from .conftest import make_stimulus_set, write_images

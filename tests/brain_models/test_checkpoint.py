@@ -7,7 +7,6 @@ from brain_models import from_checkpoint
 from dynvision.loading import CONFIG_KEY, MODEL_KEY, ModelClassNotFound, ModelSource, ModelSourceError, load_model
 from dynvision.models import register_model
 from dynvision.models.registry import unregister_model
-
 from tests.helpers.models import TinyNet
 
 CONFIG = {"model": {"name": "CheckpointTinyNet", "args": {"input_dims": [10, 3, 16, 16], "tau": 6.0, "dt": 1.0}},

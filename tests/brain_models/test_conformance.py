@@ -16,7 +16,6 @@ from brainscore_vision.model_interface import BrainModel
 from PIL import Image
 
 from brain_models import DynVisionBrainModel
-
 from tests.helpers.models import TinyNet, registered_model_names, tiny_registered, zoo_test_model_registered
 
 from .conftest import make_stimulus_set, write_images

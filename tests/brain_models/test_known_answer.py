@@ -21,7 +21,6 @@ import pytest
 from PIL import Image
 
 from brain_models import DynVisionBrainModel
-
 from tests.helpers.models import UnitNet
 
 TAU = 10.0

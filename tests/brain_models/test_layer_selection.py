@@ -8,8 +8,8 @@ import torch
 from brainscore_vision import load_ceiling, load_metric
 
 from brain_models import DynVisionBrainModel, select_layer
-
 from tests.helpers.models import UndeclaredNet
+
 from .test_neural_benchmark import benchmark, benchmark_stimuli, recordings
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::FutureWarning")

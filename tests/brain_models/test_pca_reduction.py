@@ -7,8 +7,7 @@ from brain_models import DynVisionBrainModel, LayerReducer
 from brain_models.features import principal_components
 from brain_models.reference_images import reference_images
 from brain_models.stimuli import ImageLoader
-
-from .conftest import TinyNet
+from tests.helpers.models import TinyNet
 
 
 def test_principal_components_match_sklearn():

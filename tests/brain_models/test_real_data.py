@@ -13,7 +13,6 @@ import pytest
 
 from brain_models import DynVisionBrainModel
 from dynvision.memory import PeakRSS
-
 from tests.helpers.models import TinyNet
 
 pytestmark = pytest.mark.data

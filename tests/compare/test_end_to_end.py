@@ -10,7 +10,6 @@ import pytest
 from benchmarks.compare import ComparePlan, load_record, read_csv, run_plan, score_options
 from benchmarks.results import Result
 from dynvision.cli import main
-
 from tests.helpers import quiet
 from tests.helpers.configs import X2_16PX as TINY
 from tests.helpers.configs import X2_16PX_TRAIN as TINY_TRAIN

@@ -10,7 +10,6 @@ from benchmarks.compare import ComparePlan, GridError, PlanError, build_plan, ma
 from benchmarks.compare.grid import split_values
 from benchmarks.compare.plan import match_checkpoints
 from dynvision.cli import main
-
 from tests.helpers.configs import X2_16PX as TINY
 from tests.helpers.configs import sets
 

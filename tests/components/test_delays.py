@@ -3,7 +3,6 @@ import pytest
 import torch
 
 from dynvision.model_components import Skip
-
 from tests.helpers.models import UnitChain
 
 

@@ -13,7 +13,6 @@ from dynvision.model_components import (
     SupraLinear,
     operations,
 )
-
 from tests.helpers.models import TwoAreas, UnitChain
 
 

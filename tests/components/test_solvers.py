@@ -9,7 +9,6 @@ import torch
 
 from dynvision.model_components import EulerStep, RungeKuttaStep, make_solver, solvers
 from dynvision.model_components.timing import step_end_times
-
 from tests.helpers.models import UnitChain
 
 TAU, DRIVE, T_END = 10.0, 1.0, 20.0  # tau dx/dt = -x + I with I = DRIVE
@@ -73,11 +72,11 @@ def test_the_engine_takes_the_solvers_steps(name):
     step = make_solver(name, dt=dt, tau=TAU)
     x, expected = torch.zeros((), dtype=torch.float64), []
     for _ in range(n):
-        x = step(x, torch.tensor(I, dtype=torch.float64))
+        x = step(x, torch.tensor(DRIVE, dtype=torch.float64))
         expected.append(float(x))
     model = UnitChain(input_dims=(n, 1, 1, 1), dt=dt, tau=TAU, solver=name)
     with torch.no_grad():
-        model(torch.full((1, 1, 1, 1), I), store_responses=True)
+        model(torch.full((1, 1, 1, 1), DRIVE), store_responses=True)
     np.testing.assert_allclose(model.get_responses()["L0"].reshape(-1).double().numpy(), expected, rtol=1e-6)
 
 

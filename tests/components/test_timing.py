@@ -3,7 +3,6 @@ import pytest
 import torch
 
 from dynvision.timing import TimeStepError, ms_to_steps
-
 from tests.helpers.models import UnitChain
 
 

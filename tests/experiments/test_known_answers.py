@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from dynvision.experiments import get_protocol, run_experiment
-
 from tests.helpers.models import TinyModel, tiny_images
 
 

@@ -10,7 +10,6 @@ import torch
 import xarray as xr
 
 from dynvision.experiments import get_protocol, run_experiment
-
 from tests.helpers.models import TinyModel, tiny_images
 
 

@@ -23,7 +23,6 @@ from dynvision.loading import (
     read_checkpoint,
 )
 from dynvision.training.checkpoint_io import SafeCheckpointIO
-
 from tests.helpers.configs import X2_8PX_QUICK as TINY
 from tests.helpers.configs import sets as _sets
 

@@ -18,7 +18,6 @@ from dynvision.loading import (
 from dynvision.models import register_model
 from dynvision.models.dyrcnn import DyRCNNx2
 from dynvision.models.registry import unregister_model
-
 from tests.helpers.configs import X2_8PX as TINY
 
 

@@ -9,8 +9,16 @@ import torch
 
 from dynvision.model_components import RecurrentConnectedConv2d
 from dynvision.models import get_model
-from tests.helpers.models import (ZOO_CLASSES, ZOO_IMAGE, ZOO_TEST_MODEL, build_registered, latency_steps,
-                                  registered_model_names, tiny_registered, zoo_test_model_registered)
+from tests.helpers.models import (
+    ZOO_CLASSES,
+    ZOO_IMAGE,
+    ZOO_TEST_MODEL,
+    build_registered,
+    latency_steps,
+    registered_model_names,
+    tiny_registered,
+    zoo_test_model_registered,
+)
 
 IMAGE, N_CLASSES = ZOO_IMAGE, ZOO_CLASSES
 BATCH = 2

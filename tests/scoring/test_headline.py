@@ -7,8 +7,8 @@ from brainscore_vision import load_ceiling, load_metric
 
 from benchmarks.runner import summarize_score
 from brain_models import DynVisionBrainModel
-from tests.brain_models.conftest import TinyNet
 from tests.brain_models.test_neural_benchmark import benchmark, benchmark_stimuli, recordings
+from tests.helpers.models import TinyNet
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning", "ignore::FutureWarning")
 

@@ -12,7 +12,6 @@ from PIL import Image
 from benchmarks.report import render_report
 from benchmarks.results import Result, load_results
 from dynvision.cli import main
-
 from tests.helpers.configs import X4_16PX as TINY
 from tests.helpers.configs import sets
 

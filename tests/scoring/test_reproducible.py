@@ -3,8 +3,8 @@ import pytest
 
 from benchmarks.model_source import ModelSpec
 from benchmarks.runner import ScoreOptions, score_model
-
-from .conftest import TINY_TRAIN, quiet
+from tests.helpers import quiet
+from tests.helpers.configs import X4_16PX_TRAIN as TINY_TRAIN
 
 
 @pytest.mark.slow

@@ -13,7 +13,6 @@ from benchmarks.errors import DataNotAvailableError, ScoringError
 from benchmarks.model_source import ModelSpec, load_model
 from benchmarks.results import load_results
 from benchmarks.runner import score_model
-
 from tests.helpers import quiet
 from tests.helpers.configs import X4_16PX as TINY
 from tests.helpers.configs import X4_16PX_TRAIN as TINY_TRAIN

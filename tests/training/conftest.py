@@ -8,7 +8,6 @@ import pytest
 from tests.helpers.configs import X2_8PX_TRAIN as TINY
 
 
-
 def tiny_config(*overrides: str, base: Sequence[str] = TINY):
     from dynvision.config import load_config
 

@@ -8,7 +8,6 @@ import torch
 
 from dynvision.cli import main
 from dynvision.config import load_config
-
 from tests.helpers.configs import X2_8PX_TRAIN as TINY
 from tests.helpers.configs import sets as _sets
 

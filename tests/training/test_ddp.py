@@ -10,7 +10,6 @@ import pytest
 import torch
 
 from dynvision.training import build_model, checkpoint_config, load_checkpoint
-
 from tests.helpers.configs import X2_8PX_TRAIN as TINY
 
 from .conftest import tiny_config

@@ -10,7 +10,6 @@ from typing import List
 import pytest
 
 from benchmarks.workflow import SNAKEFILE
-
 from tests.helpers.models import MODEL_MODULE as TINY_MODEL
 
 pytest.importorskip("snakemake", reason="snakemake is not installed (pip install 'dynvision[workflow]')")
