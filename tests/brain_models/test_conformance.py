@@ -108,7 +108,8 @@ def test_every_registered_model_records_through_the_adapter(name, two_images):
     assert regions, f"{name} declares no region_layer_map: the adapter could record nothing by default"
     half, end = (n_steps // 2) * model.dt, n_steps * model.dt
     bins = [(0, half), (half, end)]
-    brain_model = DynVisionBrainModel(model, identifier=f"{name}-tiny")
+    # the default (PCA) reduction, fitted on 16 reference images instead of 1000: a few seconds per model
+    brain_model = DynVisionBrainModel(model, identifier=f"{name}-tiny", reference_images=16, max_features=8)
     for region, layer in regions.items():
         brain_model.start_recording(recording_target=region, time_bins=bins)
         assembly = brain_model.look_at(two_images, number_of_trials=1)
