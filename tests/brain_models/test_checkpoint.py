@@ -61,7 +61,7 @@ def test_missing_class_and_file_are_clear_errors(tmp_path):
         from_checkpoint(plain)
     with pytest.raises(FileNotFoundError, match="no such file"):
         from_checkpoint(tmp_path / "nope.ckpt")
-    unknown = save_checkpoint(TinyNet(), tmp_path / "unknown.ckpt", name="tests.brain_models.conftest.TinyNet")
+    unknown = save_checkpoint(TinyNet(), tmp_path / "unknown.ckpt", name="tests.helpers.models.TinyNet")
     # a name read from a file is looked up, never imported (even when it names an importable class)
     with pytest.raises(ModelClassNotFound, match="not available here: pass --model-module"):
         from_checkpoint(unknown)

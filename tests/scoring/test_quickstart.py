@@ -12,8 +12,9 @@ import pytest
 from benchmarks.report import render_report
 from benchmarks.results import Result, load_results
 from benchmarks.summary import compare_with_untrained, summary_sentences
+from tests.helpers.configs import X4_16PX as TINY
 
-from .conftest import REPO, TINY
+from .conftest import REPO
 
 
 def _pair(benchmark, trained, untrained, error, ceiling=0.8):
