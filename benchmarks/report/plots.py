@@ -9,8 +9,6 @@ from ..results import Result
 from ..summary import score_error
 
 
-
-
 def bar_plot(results: Sequence[Result]) -> bytes:
     """Ceiled score per benchmark (groups), one bar per model, error bars where known."""
     benchmarks = list(dict.fromkeys(r.benchmark for r in results))
