@@ -174,7 +174,8 @@ def per_bin_pls(source: np.ndarray, target: np.ndarray, splits: Sequence[Tuple[n
 
 def _summarize(raw: np.ndarray) -> PerBinScores:
     medians = np.nanmedian(raw, axis=2)  # over neuroids (NaN skipped, as xarray's median), per split and bin
-    return PerBinScores(raw=raw, per_bin=medians.mean(0), error=medians.std(0, ddof=1) / np.sqrt(len(medians)))
+    # standard error as Brain-Score's Split.aggregate computes it (xarray std: ddof=0)
+    return PerBinScores(raw=raw, per_bin=medians.mean(0), error=medians.std(0) / np.sqrt(len(medians)))
 
 
 def per_bin_pls_reference(source: np.ndarray, target: np.ndarray, splits: Sequence[Tuple[np.ndarray, np.ndarray]],
@@ -194,3 +195,85 @@ def per_bin_pls_reference(source: np.ndarray, target: np.ndarray, splits: Sequen
             for j in range(target.shape[2]):
                 raw[s, b, j] = scipy.stats.pearsonr(prediction[:, j], target[b, test, j])[0]
     return _summarize(raw)
+
+
+class PerBinPLS:
+    """Brain-Score-shaped metric: ``metric(source, target) -> Score`` over ``time_bin``.
+
+    Each time bin gets its own PLS regression (as Brain-Score's
+    ``CrossRegressedCorrelation(PerTimeRegression(pls_regression()),
+    PerTime(pearsonr_correlation()))``), computed by :func:`per_bin_pls` for all
+    bins at once. The splits are Brain-Score's, built on ``target`` as
+    ``CrossValidation`` builds them (``crossvalidation_kwargs`` as
+    ``load_metric("spantime_pls", crossvalidation_kwargs=...)`` takes them); the
+    source is aligned to the target by ``stimulus_id``. The result has
+    ``time_bin`` (with ``time_bin_start``/``_end``), ``attrs['error']`` (standard
+    error over splits, as Brain-Score's ``Split.aggregate``) and
+    ``attrs['raw']`` (``split x time_bin x neuroid`` Pearson r).
+    """
+
+    #: recorded in the scores of the benchmarks that use it
+    CONVENTION = "per-bin PLS: one regression per time bin (batched), Brain-Score's splits shared by all bins"
+
+    def __init__(self, crossvalidation_kwargs: Any = None, n_components: int = N_COMPONENTS):
+        self.crossvalidation_kwargs = dict(crossvalidation_kwargs or {})
+        self.n_components = n_components
+
+    def __call__(self, source: Any, target: Any) -> Any:
+        from brainscore_core import Score
+
+        from .neural import has_coord
+
+        for name, assembly in (("source (model recording)", source), ("target (neural data)", target)):
+            missing = {"presentation", "neuroid", "time_bin"} - set(assembly.dims)
+            if missing:
+                raise ValueError(f"per-bin PLS: the {name} lacks dim(s) {sorted(missing)}; it needs "
+                                 "presentation x neuroid x time_bin")
+        starts = [np.asarray(a["time_bin_start"].values, dtype=float) for a in (source, target)]
+        ends = [np.asarray(a["time_bin_end"].values, dtype=float) for a in (source, target)]
+        if not (np.array_equal(*starts) and np.array_equal(*ends)):
+            raise ValueError(f"per-bin PLS: the model was recorded in bins starting at {starts[0].tolist()} ms, "
+                             f"the neural data has bins starting at {starts[1].tolist()} ms; record the data's bins")
+        _, splits = cross_validation_splits(target, **self.crossvalidation_kwargs)
+        target_ids = np.asarray(target["stimulus_id"].values).astype(str)
+        source_ids = np.asarray(source["stimulus_id"].values).astype(str)
+        position = {stimulus: i for i, stimulus in enumerate(source_ids)}
+        if len(position) != len(source_ids) or any(s not in position for s in target_ids):
+            raise ValueError("per-bin PLS: the model recording needs each of the target's stimulus_id exactly once")
+        order = np.array([position[s] for s in target_ids])
+        source_values = source.transpose("time_bin", "presentation", "neuroid").values[:, order]
+        target_values = target.transpose("time_bin", "presentation", "neuroid").values
+        result = per_bin_pls(source_values, target_values, splits, self.n_components)
+
+        neuroids = target["neuroid_id"] if has_coord(target, "neuroid_id") else target["neuroid"]
+        bins = {"time_bin_start": ("time_bin", starts[1]), "time_bin_end": ("time_bin", ends[1])}
+        score = Score(result.per_bin, coords=bins, dims=["time_bin"])
+        score.attrs["error"] = Score(result.error, coords=bins, dims=["time_bin"])
+        score.attrs[Score.RAW_VALUES_KEY] = Score(
+            result.raw, dims=["split", "time_bin", "neuroid"],
+            coords={"split": np.arange(len(splits)), **bins,
+                    "neuroid_id": ("neuroid", np.asarray(neuroids.values))})
+        score.attrs["metric"] = self.CONVENTION
+        return score
+
+
+def brainscore_per_bin_reference(source: Any, target: Any, crossvalidation_kwargs: Any = None) -> Any:
+    """Brain-Score's own per-time-bin PLS score of ``source`` against ``target``
+    (``CrossRegressedCorrelation(PerTimeRegression(pls_regression()),
+    PerTime(pearsonr_correlation()))``), the reference :class:`PerBinPLS` must equal.
+
+    Run with joblib's sequential backend: ``PerTimeRegression`` shares one
+    regression object between its per-bin jobs, so in threads the bins would
+    overwrite each other's fits (in worker processes each has a copy)."""
+    import joblib
+    from brainscore_vision.metric_helpers.temporal import PerTime, PerTimeRegression
+    from brainscore_vision.metrics.regression_correlation.metric import (
+        CrossRegressedCorrelation,
+        pearsonr_correlation,
+        pls_regression,
+    )
+
+    metric = CrossRegressedCorrelation(PerTimeRegression(pls_regression()), PerTime(pearsonr_correlation()),
+                                       crossvalidation_kwargs=crossvalidation_kwargs)
+    with joblib.parallel_config(backend="sequential"):
+        return metric(source, target)

@@ -1,9 +1,9 @@
 """What 30 time bins cost against one: record + per-bin PLS predictivity.
 
-The same model (a DyRCNNx4) looks at the same images through the Brain-Score
-adapter twice: once recording IT in one bin (0-300 ms) and once in 30 bins of
-10 ms (0-300 ms). Both runs unroll the model for the same 150 steps, so the
-difference is what the number of bins costs. Each recording is then scored
+The same model (a small DyRCNNx4, dt 10 ms) looks at the same images through
+the Brain-Score adapter twice: once recording IT in one bin (0-300 ms) and once
+in 30 bins of 10 ms (0-300 ms). Both runs unroll the model for the same 30
+steps, so the difference is what the number of bins costs. Each recording is then scored
 against synthetic neurons (a fixed random linear readout of the model's own
 bin features plus noise, made beforehand and not timed) with the per-bin PLS
 metric of ``benchmarks.temporal_metric``: Brain-Score's 10 cross-validation
@@ -14,7 +14,9 @@ the largest difference between the batched metric and the reference per-bin
 loop (one sklearn ``PLSRegression`` per bin and split) on ``--check-bins`` bins
 (0 to skip; the reference is the slow part of this script).
 
-    python perf/temporal_scoring.py [--images 200] [--size 32] [--repeats 3] [--check-bins 30] [--device cpu|cuda]
+Defaults finish in a couple of minutes on two loaded cores.
+
+    python perf/temporal_scoring.py [--images 100] [--size 16] [--repeats 3] [--check-bins 30] [--device cpu|cuda]
 """
 from __future__ import annotations
 
@@ -45,10 +47,10 @@ def make_images(folder: Path, n: int, size: int) -> list:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--images", type=int, default=200)
+    parser.add_argument("--images", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--check-bins", type=int, default=30)
-    parser.add_argument("--size", type=int, default=32, help="input image size of the model")
+    parser.add_argument("--size", type=int, default=16, help="input image size of the model")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
@@ -61,7 +63,9 @@ def main() -> None:
     from dynvision.models import DyRCNNx4
 
     torch.manual_seed(0)
-    model = DyRCNNx4(input_dims=(20, 3, args.size, args.size), channels=[16, 16, 25, 36]).to(args.device)
+    # dt 10 ms: one step per 10 ms bin, delays of whole steps
+    model = DyRCNNx4(input_dims=(10, 3, args.size, args.size), channels=[8, 8, 16, 32], dt=10.0, tau=20.0,
+                     t_feedforward=10.0, t_recurrence=10.0, t_skip=10.0, t_feedback=20.0).to(args.device)
     brain_model = DynVisionBrainModel(model, identifier="perf-temporal", batch_size=50,
                                       squeeze_single_bin=False)
     configurations = {"1 bin": [(0.0, 300.0)], "30 bins": [(10.0 * i, 10.0 * (i + 1)) for i in range(30)]}

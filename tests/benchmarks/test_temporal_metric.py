@@ -54,3 +54,47 @@ def test_too_few_features_is_an_error():
     source, target, splits = _data(p=10)
     with pytest.raises(ValueError, match="n_components=25"):
         per_bin_pls(source, target, splits)
+
+
+def _assemblies(bins=2, n=40, p=26, m=4, seed=5):
+    from brainscore_core.supported_data_standards.brainio.assemblies import NeuroidAssembly
+
+    source, target, _ = _data(bins=bins, n=n, p=p, m=m, seed=seed)
+
+    def assembly(values, prefix, order):
+        ids = [f"s{i:03d}" for i in order]
+        return NeuroidAssembly(values[:, order].transpose(1, 2, 0), dims=["presentation", "neuroid", "time_bin"], coords={
+            "stimulus_id": ("presentation", ids), "object_name": ("presentation", [f"o{i % 2}" for i in order]),
+            "neuroid_id": ("neuroid", [f"{prefix}{j}" for j in range(values.shape[2])]),
+            "region": ("neuroid", ["IT"] * values.shape[2]),
+            "time_bin_start": ("time_bin", [10 * b for b in range(bins)]),
+            "time_bin_end": ("time_bin", [10 * b + 10 for b in range(bins)])})
+
+    shuffled = np.random.default_rng(9).permutation(n)  # the model sees the stimuli in another order
+    return assembly(source, "f", shuffled), assembly(target, "n", np.arange(n))
+
+
+def test_metric_equals_brainscores_own_per_time_bin_pls():
+    """``PerBinPLS`` gives Brain-Score's per-time-bin regression score
+    (``PerTimeRegression(pls_regression())`` + ``PerTime(pearsonr)`` under its cross-validation)."""
+    from benchmarks.temporal_metric import PerBinPLS, brainscore_per_bin_reference
+
+    source, target = _assemblies()
+    kwargs = dict(stratification_coord="object_name", splits=3)
+    fast = PerBinPLS(crossvalidation_kwargs=kwargs)(source, target)
+    reference = brainscore_per_bin_reference(source, target, kwargs)
+    reference = reference.transpose("time_bin")
+    np.testing.assert_allclose(fast.values, reference.values, atol=1e-8)
+    np.testing.assert_allclose(fast.attrs["error"].values, reference.attrs["error"].transpose("time_bin").values,
+                               atol=1e-8)
+    assert list(fast["time_bin_start"].values) == [0, 10]
+    assert fast.attrs["raw"].dims == ("split", "time_bin", "neuroid") and fast.attrs["raw"].shape == (3, 2, 4)
+    assert (fast.values > 0.3).all()
+
+
+def test_metric_names_mismatched_bins():
+    from benchmarks.temporal_metric import PerBinPLS
+
+    source, target = _assemblies()
+    with pytest.raises(ValueError, match="bins starting at \\[0.0\\] ms"):
+        PerBinPLS()(source.isel(time_bin=[0]), target)
