@@ -66,8 +66,9 @@ def main() -> None:
     # dt 10 ms: one step per 10 ms bin, delays of whole steps
     model = DyRCNNx4(input_dims=(10, 3, args.size, args.size), channels=[8, 8, 16, 32], dt=10.0, tau=20.0,
                      t_feedforward=10.0, t_recurrence=10.0, t_skip=10.0, t_feedback=20.0).to(args.device)
-    brain_model = DynVisionBrainModel(model, identifier="perf-temporal", batch_size=50,
-                                      squeeze_single_bin=False)
+    # PCA to 200 features fitted on 100 reference images (untimed setup; the default 1000 takes minutes here)
+    brain_model = DynVisionBrainModel(model, identifier="perf-temporal", batch_size=50, squeeze_single_bin=False,
+                                      reference_images=100, max_features=200)
     configurations = {"1 bin": [(0.0, 300.0)], "30 bins": [(10.0 * i, 10.0 * (i + 1)) for i in range(30)]}
 
     with tempfile.TemporaryDirectory(prefix="dv_temporal_perf_") as tmp:
