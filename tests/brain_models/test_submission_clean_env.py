@@ -192,7 +192,7 @@ def clean_env(tmp_path_factory):
                             check=True).stdout
     versions = dict(line.split("==", 1) for line in freeze.splitlines() if "==" in line)
     print(f"\nclean env: {', '.join(wanted)} installed in {seconds:.0f} s "
-          f"(brainscore-core {versions.get('brainscore_core') or versions.get('brainscore-core')}, "
+          f"(torch {versions.get('torch')}, brainscore-core {versions.get('brainscore_core') or versions.get('brainscore-core')}, "
           f"numpy {versions.get('numpy')}, python {sys.version.split()[0]})")
     assert not any(name.lower().replace("_", "-") in ("dynvision", "pytorch-lightning") for name in versions)
     site = subprocess.run([str(python), "-c", "import brainscore_vision, pathlib; "
