@@ -18,12 +18,13 @@ import argparse
 import contextlib
 import logging
 import os
+import sys
 import time
 import warnings
 from pathlib import Path
 from typing import Iterator, List, Optional
 
-from dynvision.verbosity import CHATTY, VERBOSE, info, progress_enabled, report_error, verbosity
+from dynvision.verbosity import CHATTY, PACKAGES, VERBOSE, info, progress_enabled, report_error, verbosity
 
 #: always scored (offline, generated on first use)
 OFFLINE_BENCHMARKS = ("synthetic",)
@@ -77,6 +78,16 @@ def _third_party_hidden(hidden: List[warnings.WarningMessage]) -> Iterator[None]
             os.environ.pop("TQDM_DISABLE", None)
         else:
             os.environ["TQDM_DISABLE"] = tqdm_before
+
+
+def _is_ours(warning: warnings.WarningMessage) -> bool:
+    """A warning raised from DynVision's own packages (shown to the user, not counted as hidden)."""
+    import importlib.util
+
+    folders = [Path(folder).resolve() for package in PACKAGES
+               for folder in (importlib.util.find_spec(package).submodule_search_locations or [])]
+    path = Path(warning.filename).resolve()
+    return any(folder in path.parents for folder in folders)
 
 
 def _hidden_line(hidden: List[warnings.WarningMessage]) -> Optional[str]:
@@ -147,7 +158,9 @@ def run(args: argparse.Namespace) -> int:
         except ConfigError as error:
             return report_error("quickstart", error)
         status = _run(args, config, out)
-    line = _hidden_line(hidden)
+    for warning in [w for w in hidden if _is_ours(w)]:  # ours are meant for the user
+        print(f"warning: {warning.message}", file=sys.stderr)
+    line = _hidden_line([w for w in hidden if not _is_ours(w)])
     if line:
         print(line)
     if status == 0:

@@ -76,3 +76,17 @@ def test_quickstart_prints_a_short_summary_and_no_third_party_warning(tmp_path):
     assert sorted(r.trained for r in results) == [False, True]
     assert len({r.config_hash for r in results}) == 1  # the same config, trained and untrained
     assert 'id="summary"' in (out / "report.html").read_text()
+
+
+def test_own_warnings_are_shown_and_third_party_ones_counted(capsys):
+    import warnings
+
+    from benchmarks.commands import quickstart
+
+    hidden = []
+    with quickstart._third_party_hidden(hidden):
+        warnings.warn("from a test file (outside the packages)", FutureWarning)
+        quickstart.warnings.warn_explicit("ours", UserWarning, quickstart.__file__, 1)
+    assert [quickstart._is_ours(w) for w in hidden] == [False, True]
+    assert quickstart._hidden_line([w for w in hidden if not quickstart._is_ours(w)]).startswith(
+        "(1 warnings from third-party libraries hidden: FutureWarning;")
