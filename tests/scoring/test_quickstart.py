@@ -66,7 +66,7 @@ def test_quickstart_prints_a_short_summary_and_no_third_party_warning(tmp_path):
     lines = (done.stdout + done.stderr).split("\n")  # a progress bar redraws one line with \r
     assert len(lines) <= 80, "\n".join(lines)
     noisy = [line for line in lines if ("Warning" in line or "warn(" in line or "Tip:" in line
-                                        or "cross-validation" in line) and "hidden" not in line]
+                                        or "cross-validation:" in line) and "hidden" not in line]
     assert noisy == []
     assert "DynVision.synthetic-temporal-pls: trained" in done.stdout and "vs untrained" in done.stdout
     sentence = next(line for line in done.stdout.split("\n") if "DynVision.synthetic-temporal-pls: trained" in line)
