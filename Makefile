@@ -13,7 +13,7 @@ endif
 # it outside make); the 15 slowest tests are listed at the end of the log
 PYTEST := $(if $(DYNVISION_DATA),env DYNVISION_DATA=$(DYNVISION_DATA) )$(VENV)/bin/python -m pytest -q --durations=15
 
-.PHONY: demo test install lint pytest-command
+.PHONY: demo test install lint
 
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,3 @@ lint: $(STAMP)
 test: $(STAMP)
 	$(PYTEST)
 
-## print the test command (.ci/run runs it itself so that pytest's exit status reaches CI, not make's 2)
-pytest-command:
-	@echo '$(PYTEST)'
