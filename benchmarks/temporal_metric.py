@@ -70,6 +70,9 @@ def batched_pls_predict(x_train: torch.Tensor, y_train: torch.Tensor, x_test: to
         w = w * sign
         t = torch.einsum("bnp,bp->bn", xk, w)
         tt = (t * t).sum(1, keepdim=True)
+        # features that do not vary (a bin the model is silent in): no component, a constant
+        # prediction and so an undefined r (sklearn's fit fails on such a bin with NaNs)
+        alive = alive & (tt.squeeze(1) > 0)
         tt = torch.where(alive.unsqueeze(1), tt, torch.ones_like(tt))
         p_k = torch.einsum("bnp,bn->bp", xk, t) / tt
         q_k = torch.einsum("bnm,bn->bm", yk, t) / tt
@@ -127,7 +130,10 @@ def pearson_per_column(prediction: torch.Tensor, target: torch.Tensor) -> torch.
     b = target - target.mean(-2, keepdim=True)
     denominator = a.norm(dim=-2) * b.norm(dim=-2)
     r = (a * b).sum(-2) / denominator
-    return torch.where(denominator > 0, r.clamp(-1.0, 1.0), torch.full_like(r, float("nan")))
+    # scipy's test for a constant input: every value equal to the first
+    constant = (prediction == prediction[..., :1, :]).all(-2) | (target == target[..., :1, :]).all(-2)
+    defined = (denominator > 0) & ~constant
+    return torch.where(defined, r.clamp(-1.0, 1.0), torch.full_like(r, float("nan")))
 
 
 @dataclass

@@ -50,6 +50,16 @@ def test_constant_neuron_gives_nan_like_scipy():
     assert np.isnan(fast.raw[:, :, 0]).all() and np.isfinite(fast.raw[:, :, 1:]).all()
 
 
+def test_a_bin_with_constant_features_gives_nan_not_an_error():
+    """A bin the model is silent in (features constant over images): r is undefined there
+    (sklearn's own fit fails with NaNs), the other bins are unaffected."""
+    source, target, splits = _data()
+    source[1] = 0.5
+    fast, slow = per_bin_pls(source, target, splits), per_bin_pls_reference(source[[0, 2]], target[[0, 2]], splits)
+    assert np.isnan(fast.raw[:, 1]).all()
+    np.testing.assert_allclose(fast.raw[:, [0, 2]], slow.raw, atol=1e-10)
+
+
 def test_too_few_features_is_an_error():
     source, target, splits = _data(p=10)
     with pytest.raises(ValueError, match="n_components=25"):
