@@ -1,4 +1,5 @@
-"""``dynvision register``: a trained checkpoint as a Brain-Score model plugin (and upload zip)."""
+"""``dynvision register``: a trained checkpoint, or a static model and its weights, as a Brain-Score
+model plugin (and upload zip)."""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +13,7 @@ DEFAULT_OUT = "brainscore-submission"  # = brain_models.submission.DEFAULT_OUT (
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
     parser = subparsers.add_parser(
         "register",
-        help="turn a trained checkpoint into a Brain-Score model plugin (and the upload zip)",
+        help="turn a trained checkpoint or a static model into a Brain-Score model plugin (and the upload zip)",
         description=(
             "Write the Brain-Score plugin OUT/models/<plugin>/ that rebuilds exactly the model in CKPT "
             "(architecture and config from the checkpoint, weights inside the plugin or fetched from "
@@ -20,16 +21,23 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
             "with --omit-region) and its time mapping as JSON, carries the DynVision code it runs (so it installs "
             "where only brainscore-vision and torch are), and a test.py running Brain-Score's generic plugin "
             "checks. With --zip, also write OUT/<plugin>.zip, the archive to upload on brain-score.org "
-            "(at most 50 MB)."
+            "(at most 50 MB). A static model (declared with dynvision.models.static_model, by a registered "
+            "factory) is registered without a checkpoint: MODEL --weights FILE [--model-module FILE]; the plugin "
+            "calls the factory, loads the weights and runs the model once per image."
         ),
         epilog=(
             "example: dynvision register DyRCNNx4 --checkpoint runs/DyRCNNx4/checkpoints/last.ckpt "
-            "--identifier DyRCNNx4-digits-run1 --zip"
+            "--identifier DyRCNNx4-digits-run1 --zip; "
+            "dynvision register MyNet --model-module my_models.py --weights my_net.pt --identifier MyNet-v1"
         ),
     )
     parser.add_argument("model", nargs="?", metavar="MODEL",
-                        help="the registered model name the checkpoint was trained as (checked against it)")
-    parser.add_argument("--checkpoint", required=True, metavar="PATH", help="checkpoint written by dynvision train")
+                        help="the registered model name the checkpoint was trained as (checked against it), or "
+                             "the static model to register (with --weights)")
+    parser.add_argument("--checkpoint", metavar="PATH", help="checkpoint written by dynvision train")
+    parser.add_argument("--weights", metavar="FILE",
+                        help="a static model's weights (a state dict, read as plain tensors), registered without "
+                             "--checkpoint")
     parser.add_argument("--identifier", required=True, metavar="ID",
                         help="the Brain-Score model identifier: letters, digits, '.', '_', '-'; must be new")
     parser.add_argument("--weights-url", metavar="URL",
@@ -53,7 +61,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="extra line for requirements.txt (repeatable), for packages your --model-module file "
                              "needs at a version of your choice; the plugin carries the DynVision code itself")
     parser.add_argument("--bibtex", metavar="FILE", help="BibTeX entry of the model's paper")
-    parser.add_argument("--model-module", metavar="FILE", help="Python file defining your own model class")
+    parser.add_argument("--model-module", metavar="FILE",
+                        help="Python file defining your own model class or static model factory (carried in the plugin)")
     parser.add_argument("--trust-checkpoint", action="store_true",
                         help="load a checkpoint holding more than tensors and plain data (runs any code in it: "
                              "only for files you trust)")
@@ -89,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             requirements=args.requirements,
             bibtex=bibtex, model_module=args.model_module, overwrite=args.overwrite, make_zip=args.zip,
             omit_regions=args.omit_regions,
-            trust_checkpoint=args.trust_checkpoint,
+            trust_checkpoint=args.trust_checkpoint, weights=args.weights,
         )
     except (IdentifierError, WeightsError, ConfigError, UnknownNameError, FileExistsError, FileNotFoundError,
             LookupError, ValueError, TypeError, OSError, BundleError, PluginError) as error:

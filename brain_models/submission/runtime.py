@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Tuple, Union
 
+from dynvision.models.static import is_static
+
 from ..adapter import DynVisionBrainModel, weights_hash
 from ..reference_images import DEFAULT_REFERENCE_IMAGES
 
@@ -82,8 +84,9 @@ def _device() -> str:
     return chosen
 
 
-def build_model(model_class: type, weights_file: PathLike, label: str = "model"):
-    """``model_class(**model_args)`` with the stored weights (eval mode, CPU).
+def build_model(model_class: Any, weights_file: PathLike, label: str = "model"):
+    """``model_class(**model_args)`` with the stored weights (eval mode, CPU);
+    ``model_class`` is a model class, or a static model's factory (no arguments).
 
     The weights file holds only tensors and plain values, read with
     ``torch.load(weights_only=True)``: loading it runs no code.
@@ -119,8 +122,9 @@ def load_model(plugin_dir: PathLike, identifier: str, model_class: type):
         raise PluginError(f"{identifier!r}: the rebuilt model's parameters hash to {actual}, but {fingerprint} was "
                           "registered: the plugin's files were changed after registration; register the model again")
     dt = commitment["time"]["dt_ms"]
-    if float(model.dt) != float(dt):
-        raise PluginError(f"{identifier!r}: the rebuilt model has dt={model.dt} ms, but dt={dt} ms was registered")
+    model_dt = 0.0 if is_static(model) else float(model.dt)  # a static model takes no time steps
+    if model_dt != float(dt):
+        raise PluginError(f"{identifier!r}: the rebuilt model has dt={model_dt} ms, but dt={dt} ms was registered")
     return model, commitment
 
 

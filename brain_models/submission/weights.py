@@ -45,16 +45,18 @@ def _plain(value: Any, where: str) -> Any:
                     "give the model plain arguments (numbers, strings, lists, dicts)")
 
 
-def write_weights(model: Any, path: PathLike) -> Path:
-    """The model's constructor arguments (``model.model_args``) and weights, as
-    plain data any ``torch.load(weights_only=True)`` reads without running code."""
+def write_weights(model: Any, path: PathLike, model_args: Optional[Mapping[str, Any]] = None) -> Path:
+    """The model's constructor arguments (``model_args``, default ``model.model_args``;
+    ``{}`` for a static model's factory) and weights, as plain data any
+    ``torch.load(weights_only=True)`` reads without running code."""
     import torch
 
     from .runtime import WEIGHTS_FORMAT
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    args = {name: _plain(value, name) for name, value in dict(model.model_args).items()}
+    given = model.model_args if model_args is None else model_args
+    args = {name: _plain(value, name) for name, value in dict(given).items()}
     state = {name: tensor.detach().cpu().clone() for name, tensor in model.state_dict().items()}
     torch.save({"format": WEIGHTS_FORMAT, "model_args": args, "state_dict": state}, path)
     return path

@@ -1,5 +1,6 @@
-"""``register``: a training checkpoint -> a Brain-Score model plugin folder
-``<out>/models/<plugin>/`` that rebuilds exactly that trained model."""
+"""``register``: a training checkpoint (or a static model's factory and its
+weights file) -> a Brain-Score model plugin folder ``<out>/models/<plugin>/``
+that rebuilds exactly that model."""
 from __future__ import annotations
 
 import importlib
@@ -47,6 +48,13 @@ class RegisteredPlugin:
     weights_url: Optional[str] = None
     zip_path: Optional[Path] = None
     notes: List[str] = field(default_factory=list)
+
+
+#: how a recording's time bins are filled, as committed in the plugin
+DYNAMIC_TIME_BINS = ("each requested bin is the mean of the steps ending inside it (model time = recorded time - "
+                     "latency); image shown for t_presentation_ms, then blank")
+STATIC_TIME_BINS = ("a static model: one forward pass per image, its response the same in every requested bin "
+                    "(as Brain-Score's TemporalAligned holds a static model's response)")
 
 
 def _version(distribution: str) -> Optional[str]:
@@ -130,6 +138,67 @@ def _check_model_name(requested: Optional[str], record: Mapping[str, Any], path:
                               "pass the model the checkpoint was trained as, or the right checkpoint")
 
 
+@dataclass
+class _Source:
+    """The model to register and how the plugin rebuilds it."""
+
+    loaded: Any                     #: dynvision.loading.LoadedModel
+    record: Dict[str, Any]          #: ``name`` and ``class_path`` of the model
+    builder: Any                    #: the class (or a static model's factory) the plugin calls
+    model_args: Dict[str, Any]      #: the arguments it is called with
+    config: Any                     #: the resolved training config (None for a static model)
+    source: Dict[str, Any]          #: where the registered weights came from
+    label: str                      #: what the model came from, for the plugin's docstring
+
+
+def _from_checkpoint(checkpoint: Path, model: Optional[str], model_module: Optional[PathLike],
+                     trust_checkpoint: bool) -> _Source:
+    from dynvision.loading import CONFIG_KEY, MODEL_KEY, ModelSource, load_model, read_checkpoint
+
+    from .weights import sha1_of as _sha1
+
+    stored = read_checkpoint(checkpoint, trust=trust_checkpoint)
+    missing = [key for key in (MODEL_KEY, CONFIG_KEY) if key not in stored]
+    if missing:
+        raise SubmissionError(f"checkpoint {checkpoint} has no {' / '.join(repr(k) for k in missing)} entry: it was "
+                              "not written by `dynvision train`, so it cannot rebuild its model alone")
+    record = dict(stored[MODEL_KEY])
+    _check_model_name(model, record, checkpoint)
+    loaded = load_model(ModelSource(os.fspath(checkpoint), model_module=model_module, trust_checkpoint=trust_checkpoint))
+    source = {"checkpoint": checkpoint.name, "checkpoint_sha1": _sha1(checkpoint),
+              "epoch": stored.get("epoch"), "global_step": stored.get("global_step")}
+    return _Source(loaded=loaded, record=record, builder=type(loaded.model), model_args=dict(loaded.model.model_args),
+                   config=stored[CONFIG_KEY], source=source,
+                   label=f"a DynVision {record.get('name')} trained with `dynvision train`")
+
+
+def _from_static_factory(model: Optional[str], weights: Optional[PathLike], model_module: Optional[PathLike],
+                         trust_checkpoint: bool) -> _Source:
+    """A static model (:func:`dynvision.models.static_model`) built by its registered factory,
+    with the weights of ``weights`` (a state dict): the plugin calls the factory and loads them."""
+    from dynvision.loading import ModelSource, load_model, load_model_module
+    from dynvision.loading.loader import static_factory
+
+    if not model:
+        raise SubmissionError("nothing to register: give --checkpoint CKPT (a model trained with `dynvision train`) "
+                              "or MODEL --weights FILE (a static model's registered factory and its weights)")
+    if model_module is not None:
+        load_model_module(model_module)
+    factory = static_factory(model)
+    if factory is None:
+        raise SubmissionError(f"{model} is not a static model (dynvision.models.static_model): a DynVision model is "
+                              "registered from its training checkpoint, with --checkpoint CKPT")
+    loaded = load_model(ModelSource(model, model_module=model_module, weights=weights,
+                                    trust_checkpoint=trust_checkpoint))
+    record = {"name": model, "class_path": f"{factory.__module__}:{factory.__qualname__}", "static": True}
+    source = {"weights": loaded.weights.kind, "weights_file": Path(os.fspath(weights)).name if weights else None,
+              "weights_sha1": loaded.weights.sha1, "seed": loaded.weights.seed}
+    label = f"the static model {model}" + (f" with the weights of {Path(os.fspath(weights)).name}" if weights
+                                           else " with random initial weights")
+    return _Source(loaded=loaded, record=record, builder=factory, model_args={}, config=None, source=source,
+                   label=label)
+
+
 def _json(path: Path, data: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8") as handle:
@@ -138,7 +207,7 @@ def _json(path: Path, data: Any) -> None:
 
 
 def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; see the issue note)
-    checkpoint: PathLike,
+    checkpoint: Optional[PathLike],
     identifier: str,
     out: PathLike = DEFAULT_OUT,
     model: Optional[str] = None,
@@ -165,8 +234,15 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
     make_zip: bool = False,
     check_registry: bool = True,
     trust_checkpoint: bool = False,
+    weights: Optional[PathLike] = None,
 ) -> RegisteredPlugin:
     """Write the Brain-Score plugin ``<out>/models/<plugin>/`` for the model in ``checkpoint``.
+
+    Without a checkpoint, ``model`` names a static model's registered factory
+    (:func:`dynvision.models.static_model`; from ``model_module`` or the zoo)
+    and ``weights`` its state dict: the plugin carries the factory, calls it
+    and loads the weights, and the adapter runs the model once per image,
+    holding its response in every time bin.
 
     The plugin rebuilds the exact trained model and needs nothing of this
     project installed: it carries the code that runs the model as the private
@@ -186,8 +262,6 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
     :data:`UPLOAD_LIMIT_BYTES` is refused. Nothing is left behind when a step
     fails.
     """
-    from dynvision.loading import CONFIG_KEY, MODEL_KEY, ModelSource, load_model, read_checkpoint
-
     from ..adapter import DynVisionBrainModel, weights_hash
     from ..features import DEFAULT_REDUCTION
     from ..recording import CLASSIFIER
@@ -203,21 +277,19 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
             warnings.warn(f"weights URL {weights_url}: plain http:// can be tampered with in transit (the plugin "
                           "refuses a file whose SHA-1 differs, so the model then fails to load); prefer https://",
                           stacklevel=2)
-    checkpoint = Path(checkpoint)
     root = Path(out)
     plugin_dir = root / "models" / plugin_name
     if plugin_dir.exists() and not overwrite:
         raise FileExistsError(f"{plugin_dir} already exists; pass --overwrite to replace it, or --out another folder")
 
-    stored = read_checkpoint(checkpoint, trust=trust_checkpoint)
-    missing = [key for key in (MODEL_KEY, CONFIG_KEY) if key not in stored]
-    if missing:
-        raise SubmissionError(f"checkpoint {checkpoint} has no {' / '.join(repr(k) for k in missing)} entry: it was "
-                              "not written by `dynvision train`, so it cannot rebuild its model alone")
-    record = dict(stored[MODEL_KEY])
-    config = stored[CONFIG_KEY]
-    _check_model_name(model, record, checkpoint)
-    loaded = load_model(ModelSource(os.fspath(checkpoint), model_module=model_module, trust_checkpoint=trust_checkpoint))
+    if checkpoint is not None and weights is not None:
+        raise SubmissionError(f"--weights {weights}: a checkpoint carries its weights; --weights is for a static "
+                              "model registered without --checkpoint")
+    if checkpoint is not None:
+        chosen = _from_checkpoint(Path(checkpoint), model, model_module, trust_checkpoint)
+    else:
+        chosen = _from_static_factory(model, weights, model_module, trust_checkpoint)
+    loaded, record, config = chosen.loaded, chosen.record, chosen.config
     trained = loaded.model
     default_mean, default_std = loaded.mean, loaded.std
     brain_model = DynVisionBrainModel(
@@ -231,8 +303,8 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
     omitted = check_regions(committed, omit_regions, str(record.get("name") or type(trained).__name__),
                             brain_model.available_layers())
     for region in committed:  # every committed layer must be recordable
-        start = brain_model.latency
-        brain_model.start_recording(region, time_bins=[(start, start + brain_model.dt)])
+        start, width = brain_model.latency, brain_model.dt or brain_model.readout_window  # static: dt is 0
+        brain_model.start_recording(region, time_bins=[(start, start + width)])
     if behavioral_readout_layer is not None and behavioral_readout_layer not in brain_model.available_layers():
         raise SubmissionError(f"behavioral_readout_layer {behavioral_readout_layer!r} is not a layer of the model; "
                               f"layers: {', '.join(brain_model.available_layers())}")
@@ -241,16 +313,16 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
             brain_model.check_readout_time(layer)
         except ValueError as error:
             raise SubmissionError(str(error)) from None
-    notes: List[str] = []
+    notes: List[str] = [note for note in loaded.notes if note.startswith("UNTRAINED")]
     if omitted:
         notes.append(f"left out on purpose: {', '.join(omitted)}; Brain-Score cannot score the model on benchmarks "
                      "recording from there")
     # a user's model file is carried only when given (--model-module), never the file a checkpoint names
     user_module = Path(model_module) if model_module else None
-    if user_module is None and type(trained).__module__.startswith("dynvision_user_models."):
+    if user_module is None and chosen.builder.__module__.startswith("dynvision_user_models."):
         raise SubmissionError(f"{record.get('name')} comes from a model file of yours: pass --model-module FILE "
                               "(the file that defines it) so that the plugin carries it")
-    bundle = build_bundle(type(trained), user_module)
+    bundle = build_bundle(chosen.builder, user_module)
     class_module, class_name = bundle.model_class
     if class_module.startswith("user_models."):
         notes.append(f"the model class comes from your file {user_module}; it is carried in the plugin as "
@@ -270,14 +342,14 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
             target.write_text(text, encoding="utf-8")
         if weights_url is None:
             weights_rel = f"weights/{plugin_name}.pt"
-            weights_file_tmp = write_weights(trained, staging / weights_rel)
+            weights_file_tmp = write_weights(trained, staging / weights_rel, chosen.model_args)
             file_name = Path(weights_rel).name
         else:
             weights_rel = None
             file_name = url_file_name(weights_url, f"{plugin_name}.pt")
             (root / UPLOAD_DIR).mkdir(exist_ok=True)
             upload_tmp = root / UPLOAD_DIR / f".{file_name}.part"
-            weights_file_tmp = write_weights(trained, upload_tmp)
+            weights_file_tmp = write_weights(trained, upload_tmp, chosen.model_args)
         weights_sha1 = sha1_of(weights_file_tmp)
         size = weights_file_tmp.stat().st_size
         if weights_url is None and size > LARGE_WEIGHTS_BYTES and not make_zip:
@@ -296,6 +368,7 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
                 "class": class_name,
                 "module": f"{RUNTIME_PACKAGE}.{class_module}",
                 "source_file": user_module.name if user_module is not None else None,
+                "static": bool(brain_model.static),
                 "n_parameters": int(sum(p.numel() for p in trained.parameters())),
             },
             "runtime": {"package": RUNTIME_PACKAGE, "modules": bundle.modules,
@@ -316,8 +389,7 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
                 "latency_ms": brain_model.latency,
                 "readout_time_ms": brain_model.readout_time,
                 "readout_window_ms": brain_model.readout_window,
-                "time_bins": "each requested bin is the mean of the steps ending inside it (model time = "
-                             "recorded time - latency); image shown for t_presentation_ms, then blank",
+                "time_bins": STATIC_TIME_BINS if brain_model.static else DYNAMIC_TIME_BINS,
             },
             "visual_degrees": float(brain_model.visual_degrees()),
             "input": {"channels": channels, "height": height, "width": width,
@@ -328,12 +400,7 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
             "omitted_regions": omitted,
             "squeeze_single_bin": True,
             "config": config,
-            "source": {
-                "checkpoint": checkpoint.name,
-                "checkpoint_sha1": sha1_of(checkpoint),
-                "epoch": stored.get("epoch"),
-                "global_step": stored.get("global_step"),
-            },
+            "source": chosen.source,
             "versions": {name: _version(name) for name in
                          ("dynvision", "torch", "pytorch-lightning", "brainscore-vision")},
         }
@@ -341,7 +408,7 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
         _json(staging / REGION_LAYER_MAP_DIR / f"{identifier}.json", committed)
         (staging / "requirements.txt").write_text(
             "\n".join(_requirements(bundle.requirements, requirements)) + "\n", encoding="utf-8")
-        fill = dict(identifier=identifier, plugin=plugin_name, model_name=record.get("name"),
+        fill = dict(identifier=identifier, plugin=plugin_name, origin=chosen.label, static=bool(brain_model.static),
                     dynvision_version=commitment["versions"]["dynvision"], omitted_regions=omitted,
                     weights_note=weights_rel if weights_url is None else f"{weights_url} (SHA-1 {weights_sha1})")
         (staging / "__init__.py").write_text(templates.INIT.format(**fill), encoding="utf-8")

@@ -659,3 +659,135 @@ def test_user_model_file_travels_with_the_plugin(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.split("\n")[-2] == "RegisterTestNet 2 ['V1']"
+
+
+# ------------------------------------------------------------ a static model
+STATIC_FILE = '''"""A user's own static network (a tiny CNN), declared with static_model."""
+import torch
+from torch import nn
+
+from dynvision.models import register_model, static_model
+
+#: batch sizes of every forward pass (the test counts passes per image)
+FORWARD_BATCHES = []
+
+
+class RegisterTinyNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+        self.pool = nn.AdaptiveAvgPool2d(2)
+        self.hidden = nn.Linear(16, 8)
+        self.out = nn.Linear(8, 3)
+
+    def forward(self, x):
+        FORWARD_BATCHES.append(int(x.shape[0]))
+        return self.out(torch.relu(self.hidden(self.pool(torch.relu(self.conv(x))).flatten(1))))
+
+
+@register_model("RegisterTinyStatic")
+def register_tiny_static():
+    return static_model(RegisterTinyNet(), input_size=(3, 16, 16), mean=(0.5, 0.4, 0.3), std=(0.25, 0.2, 0.3),
+                        visual_degrees=6.0, region_layer_map={"V4": "hidden"})
+'''
+STATIC_REGIONS = ["--region", "V1=conv", "--region", "IT=hidden", "--omit-region", "V2"]
+
+
+@pytest.fixture
+def static_model_files(tmp_path):
+    """The user's file and a weights file (a state dict, not the factory's initialisation)."""
+    from dynvision.models import get_model, load_model_module, unregister_model
+
+    source = tmp_path / "mine" / "static_models.py"
+    source.parent.mkdir()
+    source.write_text(STATIC_FILE)
+    load_model_module(source)
+    torch.manual_seed(7)
+    net = get_model("RegisterTinyStatic")()
+    with torch.no_grad():
+        for parameter in net.parameters():
+            parameter.add_(0.1 * torch.randn_like(parameter))
+    weights = tmp_path / "tiny_static.pt"
+    torch.save(net.state_dict(), weights)
+    yield source, weights
+    unregister_model("RegisterTinyStatic")
+
+
+def test_static_model_registers_and_records_like_score(static_model_files, tmp_path, capsys):
+    """`dynvision register MODEL --model-module FILE --weights W` writes a plugin that rebuilds the
+    static model from its carried factory and records exactly what `dynvision score`'s adapter records
+    on the same model: one forward pass per image, the same response in every bin."""
+    from brain_models import DynVisionBrainModel
+    from brain_models.submission.local import forget, plugin_module
+    from dynvision.cli import main
+    from dynvision.loading import ModelSource, load_model
+
+    source, weights = static_model_files
+    identifier = f"{IDENTIFIER}-static"
+    out = tmp_path / "out"
+    code = main(["register", "RegisterTinyStatic", "--model-module", str(source), "--weights", str(weights),
+                 "--identifier", identifier, "--out", str(out), *STATIC_REGIONS])
+    assert code == 0, capsys.readouterr().err
+    plugin_dir = out / "models" / plugin_name_for(identifier)
+    commitment = read_commitment(plugin_dir)
+    assert commitment["model"]["static"] is True and commitment["model"]["name"] == "RegisterTinyStatic"
+    assert commitment["model"]["class"] == "register_tiny_static"
+    assert commitment["source"]["weights_sha1"] == sha1_of(weights) and commitment["config"] is None
+    assert commitment["time"]["dt_ms"] == 0.0 and commitment["visual_degrees"] == 6.0
+    assert commitment["input"]["mean"] == [0.5, 0.4, 0.3] and commitment["input"]["std"] == [0.25, 0.2, 0.3]
+    assert json.loads((plugin_dir / "region_layer_map" / f"{identifier}.json").read_text()) == {
+        "IT": "hidden", "V1": "conv", "V4": "hidden"}
+    assert "STATIC = True" in (plugin_dir / "test.py").read_text()
+
+    loaded = load_model(ModelSource("RegisterTinyStatic", model_module=source, weights=weights))
+    original = DynVisionBrainModel(loaded.model, identifier=identifier, region_layer_map={"V1": "conv", "IT": "hidden"})
+    shutil.rmtree(source.parent)  # the user's file is gone: the plugin's copy must do
+    module = plugin_module(plugin_dir, fresh=True)
+    try:
+        registered_model = module.get_model(identifier)
+        assert registered_model.static and registered_model.visual_degrees() == 6.0
+        for name, tensor in loaded.model.state_dict().items():
+            assert torch.equal(registered_model.model.state_dict()[name], tensor), name
+        carried = sys.modules[type(registered_model.model).__module__]
+        assert carried.__name__.endswith("user_models.static_models")
+        stimuli = _png_stimuli(tmp_path / "images", n=3)()
+        bins = [(0, 10), (10, 20), (70, 170)]
+        for region in ("V1", "V4", "IT"):
+            recordings = []
+            for brain_model in (original, registered_model):
+                brain_model.start_recording(region, time_bins=bins)
+                recordings.append(brain_model.look_at(stimuli, number_of_trials=1))
+            ours, theirs = recordings
+            assert theirs.dims == ("presentation", "neuroid", "time_bin") and theirs.sizes["time_bin"] == len(bins)
+            np.testing.assert_allclose(theirs.values, ours.values, rtol=1e-6, atol=1e-7)
+            np.testing.assert_array_equal(theirs.values[..., 1:], theirs.values[..., :1].repeat(2, axis=2))
+            assert np.abs(theirs.values).sum() > 0
+        carried.FORWARD_BATCHES.clear()
+        registered_model.start_recording("IT", time_bins=bins)
+        registered_model.look_at(stimuli, number_of_trials=1)
+        assert sum(carried.FORWARD_BATCHES) == len(stimuli)  # one forward pass per image
+        with pytest.raises(ValueError, match="commits no layer to region 'V2'"):
+            registered_model.start_recording("V2", time_bins=bins)
+    finally:
+        forget(module)
+
+
+def test_static_model_refusals(static_model_files, checkpoint, tmp_path):
+    """Each standard region committed or left out on purpose; --weights only without a checkpoint;
+    a DynVision model is registered from its checkpoint."""
+    source, weights = static_model_files
+    identifier = f"{IDENTIFIER}-static-refused"
+    with pytest.raises(RegionCommitmentError, match="--omit-region V1"):
+        register(None, identifier, out=tmp_path / "a", model="RegisterTinyStatic", model_module=source,
+                 weights=weights, omit_regions=["V2", "IT"])
+    with pytest.raises(ValueError, match="--weights .*checkpoint carries its weights"):
+        register(checkpoint, identifier, out=tmp_path / "b", model="DyRCNNx2", weights=weights,
+                 omit_regions=["V4"])
+    with pytest.raises(ValueError, match="DyRCNNx2 is not a static model.*--checkpoint"):
+        register(None, identifier, out=tmp_path / "c", model="DyRCNNx2", weights=weights)
+    with pytest.raises(ValueError, match="nothing to register"):
+        register(None, identifier, out=tmp_path / "d")
+    with pytest.raises(ValueError, match="--model-module"):  # the plugin must carry the user's file
+        register(None, identifier, out=tmp_path / "e", model="RegisterTinyStatic", weights=weights,
+                 region_layer_map={"V1": "conv", "IT": "hidden"}, omit_regions=["V2"])
+    assert not (tmp_path / "a" / "models").exists() or not any((tmp_path / "a" / "models").iterdir())
