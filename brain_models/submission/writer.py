@@ -155,8 +155,6 @@ def _from_checkpoint(checkpoint: Path, model: Optional[str], model_module: Optio
                      trust_checkpoint: bool) -> _Source:
     from dynvision.loading import CONFIG_KEY, MODEL_KEY, ModelSource, load_model, read_checkpoint
 
-    from .weights import sha1_of as _sha1
-
     stored = read_checkpoint(checkpoint, trust=trust_checkpoint)
     missing = [key for key in (MODEL_KEY, CONFIG_KEY) if key not in stored]
     if missing:
@@ -165,7 +163,7 @@ def _from_checkpoint(checkpoint: Path, model: Optional[str], model_module: Optio
     record = dict(stored[MODEL_KEY])
     _check_model_name(model, record, checkpoint)
     loaded = load_model(ModelSource(os.fspath(checkpoint), model_module=model_module, trust_checkpoint=trust_checkpoint))
-    source = {"checkpoint": checkpoint.name, "checkpoint_sha1": _sha1(checkpoint),
+    source = {"checkpoint": checkpoint.name, "checkpoint_sha1": sha1_of(checkpoint),
               "epoch": stored.get("epoch"), "global_step": stored.get("global_step")}
     return _Source(loaded=loaded, record=record, builder=type(loaded.model), model_args=dict(loaded.model.model_args),
                    config=stored[CONFIG_KEY], source=source,
