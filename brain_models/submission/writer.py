@@ -323,7 +323,7 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
     bundle = build_bundle(chosen.builder, user_module)
     class_module, class_name = bundle.model_class
     if class_module.startswith("user_models."):
-        notes.append(f"the model class comes from your file {user_module}; it is carried in the plugin as "
+        notes.append(f"the model {'factory' if brain_model.static else 'class'} comes from your file {user_module}; it is carried in the plugin as "
                      f"{RUNTIME_PACKAGE}/{class_module.replace('.', '/')}.py (files it imports are not: keep the "
                      "model in one file)")
 

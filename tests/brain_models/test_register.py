@@ -791,3 +791,27 @@ def test_static_model_refusals(static_model_files, checkpoint, tmp_path):
         register(None, identifier, out=tmp_path / "e", model="RegisterTinyStatic", weights=weights,
                  region_layer_map={"V1": "conv", "IT": "hidden"}, omit_regions=["V2"])
     assert not (tmp_path / "a" / "models").exists() or not any((tmp_path / "a" / "models").iterdir())
+
+
+@pytest.mark.slow
+def test_static_plugin_test_py_passes(static_model_files, tmp_path):
+    """The static model's plugin passes its own test.py (Brain-Score's generic checks, and IT
+    responses that stay the same over 18 bins) inside the installed brainscore_vision."""
+    import brainscore_vision
+
+    source, weights = static_model_files
+    identifier = f"{IDENTIFIER}-static-test-py"
+    plugin = register(None, identifier, out=tmp_path / "out", model="RegisterTinyStatic", model_module=source,
+                      weights=weights, region_layer_map={"V1": "conv", "V2": "conv", "IT": "hidden"})
+    target = Path(brainscore_vision.__file__).parent / "models" / plugin.plugin_name
+    assert not target.exists(), f"{target} exists already"
+    env = dict(os.environ, BS_INSTALL_DEPENDENCIES="no", DYNVISION_DEVICE="cpu", RESULTCACHING_DISABLE="1")
+    try:
+        shutil.copytree(plugin.plugin_dir, target)
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not slow",
+                                 str(target / "test.py")], cwd=tmp_path, env=env, capture_output=True, text=True,
+                                timeout=600)
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "9 passed" in result.stdout
