@@ -146,6 +146,17 @@ def generic(monkeypatch, tmp_path):
 
 
 # --------------------------------------------------------------- the plugin
+
+def _record_both(original, registered, region, bins, stimuli):
+    """The same recording from this project's adapter and from the registered plugin."""
+    recordings = []
+    for brain_model in (original, registered):
+        brain_model.start_recording(region, time_bins=bins)
+        recording = brain_model.look_at(stimuli, number_of_trials=1)
+        assert recording.dims == ("presentation", "neuroid", "time_bin") and recording.sizes["time_bin"] == len(bins)
+        recordings.append(recording)
+    return recordings
+
 def test_plugin_layout(registered):
     assert registered.plugin_dir == registered.root / "models" / PLUGIN
     files = sorted(str(p.relative_to(registered.plugin_dir)) for p in registered.plugin_dir.rglob("*") if p.is_file())
@@ -263,12 +274,7 @@ def test_recordings_equal_the_trained_model(installed, checkpoint, tmp_path):
         assert torch.equal(registered_model.model.state_dict()[name], tensor), name
     bins = [(0, 2), (2, 4), (4, 8), (8, 20), (90, 110), (120, 130)]
     for region in ("V1", "V2", "IT"):
-        recordings = []
-        for brain_model in (original, registered_model):
-            brain_model.start_recording(region, time_bins=bins)
-            recordings.append(brain_model.look_at(stimuli, number_of_trials=1))
-        ours, theirs = recordings
-        assert theirs.dims == ("presentation", "neuroid", "time_bin") and theirs.sizes["time_bin"] == len(bins)
+        ours, theirs = _record_both(original, registered_model, region, bins, stimuli)
         np.testing.assert_array_equal(theirs.values, ours.values)
         for coord in ("stimulus_id", "neuroid_id", "layer", "region", "time_bin_start", "time_bin_end"):
             np.testing.assert_array_equal(theirs[coord].values, ours[coord].values)
@@ -753,12 +759,7 @@ def test_static_model_registers_and_records_like_score(static_model_files, tmp_p
         stimuli = _png_stimuli(tmp_path / "images", n=3)()
         bins = [(0, 10), (10, 20), (70, 170)]
         for region in ("V1", "V4", "IT"):
-            recordings = []
-            for brain_model in (original, registered_model):
-                brain_model.start_recording(region, time_bins=bins)
-                recordings.append(brain_model.look_at(stimuli, number_of_trials=1))
-            ours, theirs = recordings
-            assert theirs.dims == ("presentation", "neuroid", "time_bin") and theirs.sizes["time_bin"] == len(bins)
+            ours, theirs = _record_both(original, registered_model, region, bins, stimuli)
             np.testing.assert_allclose(theirs.values, ours.values, rtol=1e-6, atol=1e-7)
             np.testing.assert_array_equal(theirs.values[..., 1:], theirs.values[..., :1].repeat(2, axis=2))
             assert np.abs(theirs.values).sum() > 0
