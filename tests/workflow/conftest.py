@@ -39,7 +39,7 @@ def tiny_sweep_config(tmp_path: Path, **extra) -> Path:
             "trainer.accelerator": "cpu", "trainer.devices": 1,
         },
         "experiment": "contrast",
-        "experiment_args": {"contrast": {"contrasts": [0.5, 1.0], "duration_ms": 4, "total_ms": 8}},
+        "experiment_args": {"contrast": {"contrasts": [0.5, 1.0], "duration_ms": 10, "total_ms": 40}},
         "n_images": 16,
         "batch_size": 16,
         "benchmarks": [],

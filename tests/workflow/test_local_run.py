@@ -61,7 +61,7 @@ def test_tiny_sweep_with_the_synthetic_benchmark(tmp_path):
     assert "Nothing to be done" in again.stdout + again.stderr
     # a changed experiment and a new seed: the experiments rerun and only the new run trains
     changed = tiny_sweep_config(tmp_path, benchmarks=["synthetic"], seeds=[0, 1], experiment_args={
-        "contrast": {"contrasts": [0.25, 1.0], "duration_ms": 4, "total_ms": 8}})
+        "contrast": {"contrasts": [0.25, 1.0], "duration_ms": 10, "total_ms": 40}})
     plan = snakemake(tmp_path, "-n", "--configfile", str(changed))
     counts = job_counts(plan.stdout + plan.stderr)
     assert counts["train"] == 2 and counts["score"] == 2 and counts["experiment"] == 4, counts
