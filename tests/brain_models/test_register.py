@@ -261,8 +261,10 @@ def test_brainscore_generic_plugin_checks(installed, generic, check):
 
 
 def test_recordings_equal_the_trained_model(installed, checkpoint, tmp_path):
-    """Same images, same bins: the registered model records exactly what the
-    trained checkpoint records through the adapter."""
+    """Same images, same bins: the registered model records what the trained
+    checkpoint records through the adapter, to float32 rounding (the weights are
+    bit-identical; each adapter fits its PCA afresh, and BLAS may round a float64
+    sum differently for differently aligned buffers, moving a loading by one ulp)."""
     import brainscore_vision
 
     from brain_models import from_checkpoint
@@ -275,7 +277,7 @@ def test_recordings_equal_the_trained_model(installed, checkpoint, tmp_path):
     bins = [(0, 2), (2, 4), (4, 8), (8, 20), (90, 110), (120, 130)]
     for region in ("V1", "V2", "IT"):
         ours, theirs = _record_both(original, registered_model, region, bins, stimuli)
-        np.testing.assert_array_equal(theirs.values, ours.values)
+        np.testing.assert_allclose(theirs.values, ours.values, rtol=1e-6, atol=1e-7)
         for coord in ("stimulus_id", "neuroid_id", "layer", "region", "time_bin_start", "time_bin_end"):
             np.testing.assert_array_equal(theirs[coord].values, ours[coord].values)
         assert np.abs(theirs.values).sum() > 0
