@@ -1,9 +1,11 @@
 """``DynVision.synthetic-temporal-pls``: Brain-Score's temporal PLS benchmark
-on the synthetic data, built only from Brain-Score's own parts.
+on the synthetic data, built from Brain-Score's own parts.
 
-- metric: ``spantime_pls`` (PLS weights shared across time bins, Pearson r
+- metric: Brain-Score's ``spantime_pls`` (PLS weights shared across time bins, Pearson r
   per bin, 10 stratified splits over ``object_name`` = stimulus family), as
-  in ``MajajHong2015public.IT-temporal-pls``;
+  in ``MajajHong2015public.IT-temporal-pls``; its numbers computed by
+  :class:`benchmarks.temporal_metric.SpanTimePLS` (all splits batched; equal to
+  ``load_metric("spantime_pls")`` to float64 rounding);
 - ceiling: ``internal_consistency_temporal`` (split-half over repetitions,
   Spearman-Brown corrected, per bin);
 - ceiled per bin with Brain-Score's ``explained_variance`` (``r**2 / ceiling``),
@@ -20,10 +22,11 @@ import contextlib
 from typing import Dict, Iterator, Optional
 
 from brainscore_core import Score
-from brainscore_vision import load_ceiling, load_metric
+from brainscore_vision import load_ceiling
 from brainscore_vision.benchmark_helpers.neural_common import average_repetition
 
 from ..neural import NonNegativeNeuralBenchmark
+from ..temporal_metric import SpanTimePLS
 from . import data
 from .parameters import describe
 
@@ -71,7 +74,7 @@ class SyntheticTemporalBenchmark(NonNegativeNeuralBenchmark):
         ceiler = load_ceiling("internal_consistency_temporal")
         super().__init__(
             identifier=IDENTIFIER, version=1, assembly=assembly,
-            similarity_metric=load_metric("spantime_pls"),  # stratified on object_name, as MajajHong
+            similarity_metric=SpanTimePLS(),  # Brain-Score's spantime_pls, stratified on object_name as MajajHong
             visual_degrees=VISUAL_DEGREES, number_of_trials=self.config.n_repetitions,
             ceiling_func=lambda: ceiler(trials), parent=data.REGION, bibtex=BIBTEX,
         )

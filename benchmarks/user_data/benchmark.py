@@ -4,7 +4,8 @@
 - metric: Brain-Score's PLS regression + Pearson r, 10 cross-validation splits,
   stratified by ``object_name`` when the CSV has that column and every class has
   enough stimuli for the splits (else random, with a note: :mod:`.stratification`),
-  ``spantime_pls`` (weights shared over bins, r per bin) for several time bins;
+  ``spantime_pls`` (weights shared over bins, r per bin; computed by
+  :class:`benchmarks.temporal_metric.SpanTimePLS`) for several time bins;
 - ceiling: Brain-Score's internal consistency (split-half over repetitions,
   Spearman-Brown corrected, median over neuroids), per time bin when there are
   several; repetitions are relabelled as odd/even halves (Brain-Score's helper
@@ -142,6 +143,7 @@ def load_user_benchmark(path: Path):
     from brainscore_vision.benchmark_helpers.neural_common import average_repetition
 
     from ..neural import NonNegativeNeuralBenchmark
+    from ..temporal_metric import SpanTimePLS
 
     trials, info = load_user_assembly(path)
     counts = info["repetitions"]
@@ -151,8 +153,8 @@ def load_user_benchmark(path: Path):
     ceiling_func, _ = choose_ceiling(trials, counts, temporal, path)
     assembly = average_repetition(trials)
     stratify, split_note = stratification(assembly)
-    metric = load_metric("spantime_pls" if temporal else "pls",
-                         crossvalidation_kwargs=dict(stratification_coord=stratify))
+    splits = dict(stratification_coord=stratify)
+    metric = SpanTimePLS(crossvalidation_kwargs=splits) if temporal else load_metric("pls", crossvalidation_kwargs=splits)
     number_of_trials = Counter(counts.values()).most_common(1)[0][0]
     identifier = f"User.{info['name']}.{info['region']}-pls-{info['digest']}"
     benchmark = NonNegativeNeuralBenchmark(
