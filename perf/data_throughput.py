@@ -6,7 +6,8 @@ one training epoch per repeat through
 
 - ``dynvision``: ``DataModule`` with ``data.name=imagefolder`` (resize to
   ``--size``, normalize with the ImageNet statistics), its own training loader;
-- ``torchvision``: ``ImageFolder`` with the same resize/normalize transform and a
+- ``torchvision``: ``ImageFolder`` (the same training images: a ``Subset`` with dynvision's
+  training indices) with the same resize/normalize transform and a
   ``DataLoader`` with the same batch size, shuffling, workers and persistent workers.
 
 Both yield identical tensors for the same file (checked first). Repeats are
@@ -43,7 +44,7 @@ def make_tree(root: Path, n_train: int, n_classes: int = 10, width: int = 256, h
 
 
 def loaders(root: Path, size: int, batch: int, workers: int):
-    from torch.utils.data import DataLoader
+    from torch.utils.data import DataLoader, Subset
     from torchvision import transforms as T
     from torchvision.datasets import ImageFolder
 
@@ -58,8 +59,8 @@ def loaders(root: Path, size: int, batch: int, workers: int):
         T.ToTensor(),
         T.Normalize(IMAGENET_MEAN, IMAGENET_STD),
     ])
-    plain = ImageFolder(str(root / "train"), transform=transform)
     # the same images: dynvision's train split is the train folder minus the carved test part
+    plain = Subset(ImageFolder(str(root / "train"), transform=transform), module.train_dataset.indices)
     plain_loader = DataLoader(plain, batch_size=batch, shuffle=True, num_workers=workers,
                               persistent_workers=workers > 0)
     return module, module.train_dataloader(), plain, plain_loader
@@ -87,9 +88,8 @@ def main() -> None:
         for workers in args.workers:
             module, ours, plain, theirs = loaders(root, args.size, args.batch, workers)
             train = module.train_dataset
-            index = train.indices[0]
             mine, label = train[0]
-            reference, reference_label = plain[index]
+            reference, reference_label = plain[0]
             assert label == reference_label and torch.equal(mine, reference), "pipelines disagree"
             rates: Dict[str, List[float]] = {"dynvision": [], "torchvision": []}
             epoch(ours), epoch(theirs)  # warm-up (starts persistent workers, fills page cache)

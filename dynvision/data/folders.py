@@ -40,8 +40,10 @@ def load_image(path: str):
 
     try:
         with open(path, "rb") as handle:
-            with Image.open(handle) as image:
-                return image.convert("RGB")
+            image = Image.open(handle)
+            image.load()  # decoded while the file is open
+        # an RGB file (most JPEGs) is used as decoded: no second full-size copy
+        return image if image.mode == "RGB" else image.convert("RGB")
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
         raise DataError(f"image {path} cannot be read ({type(error).__name__}: {error}); "
                         "replace or delete the file") from None
