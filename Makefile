@@ -15,10 +15,12 @@ PYTEST := $(if $(DYNVISION_DATA),env DYNVISION_DATA=$(DYNVISION_DATA) )$(VENV)/b
 
 .PHONY: demo test install lint
 
+# setuptools prints a notice on every editable install ("Editable installation ... be careful
+# with folders ... of the same name"): information, not a problem of this project, so it is hidden
 $(STAMP): pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[test]'
+	PYTHONWARNINGS='ignore:Editable installation' $(VENV)/bin/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP)
