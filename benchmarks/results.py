@@ -116,6 +116,25 @@ class Result:
         """True when the benchmark scores several time bins."""
         return len(self.per_bin) > 1
 
+    @property
+    def score_error(self) -> Optional[float]:
+        """The error bar of the ceiled score.
+
+        Brain-Score reports the standard error of the *raw* metric (e.g. Pearson r over
+        cross-validation splits; :attr:`error`). When the score is ``r**2 / ceiling`` (neural PLS
+        benchmarks) it is propagated to ``2 r SE / ceiling``; when the score is ``raw / ceiling``
+        it is ``SE / ceiling``; otherwise (temporal means over bins) it is shown as reported.
+        """
+        if self.error is None:
+            return None
+        raw, ceiling, score = self.raw, self.ceiling, self.score
+        if raw is not None and ceiling not in (None, 0) and not self.temporal:
+            if math.isclose(score, raw ** 2 / ceiling, rel_tol=1e-4, abs_tol=1e-9):
+                return abs(2 * raw * self.error / ceiling)
+            if math.isclose(score, raw / ceiling, rel_tol=1e-4, abs_tol=1e-9):
+                return abs(self.error / ceiling)
+        return abs(self.error)
+
     def arrays(self) -> Any:
         """The netCDF arrays as an ``xarray.Dataset`` (None when there are none)."""
         if not self.arrays_file or self.path is None:
@@ -244,7 +263,7 @@ def _fmt(value: Optional[float]) -> str:
 
 
 def iter_table_rows(results: Iterable[Result]) -> List[Dict[str, str]]:
-    """Rows (strings) for tables: benchmark, raw, ceiling, ceiled score, error, layers, time bins."""
+    """Rows (strings) for tables: benchmark, raw, ceiling, ceiled score, its error bar, layers, time bins."""
     rows = []
     for r in results:
         bins = r.time_bins
@@ -260,7 +279,7 @@ def iter_table_rows(results: Iterable[Result]) -> List[Dict[str, str]]:
             "raw": _fmt(r.raw),
             "ceiling": _fmt(r.ceiling),
             "score": _fmt(r.score),
-            "error": _fmt(r.error),
+            "error": _fmt(r.score_error),
             "layer": ",".join(r.layers) or "-",
             "time bins": span,
         })

@@ -4,7 +4,7 @@
 untrained result of the same config (same ``config_hash``, random
 initial weights) and decides which is better: a difference larger than the
 combined error bars (``sqrt(e1² + e2²)`` of the two standard errors, see
-:func:`score_error`) is called a difference; anything smaller is "within the
+:attr:`Result.score_error <benchmarks.results.Result.score_error>`) is called a difference; anything smaller is "within the
 error". :func:`summary_sentences` turns each pair into one sentence that also
 says what the score is (fraction of explainable variance, the ceiling). The
 quickstart prints them and the report opens with them.
@@ -17,26 +17,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from .results import Result
 
-__all__ = ["Comparison", "compare_with_untrained", "score_error", "summary_sentences", "what_the_score_is"]
-
-
-def score_error(result: Result) -> Optional[float]:
-    """The error bar of the ceiled score.
-
-    Brain-Score reports the standard error of the *raw* metric (e.g. Pearson r over
-    cross-validation splits). When the score is ``r**2 / ceiling`` (neural PLS
-    benchmarks) it is propagated to ``2 r SE / ceiling``; when the score is
-    ``raw / ceiling`` it is ``SE / ceiling``; otherwise it is shown as reported.
-    """
-    if result.error is None:
-        return None
-    raw, ceiling, score = result.raw, result.ceiling, result.score
-    if raw is not None and ceiling not in (None, 0) and not result.temporal:
-        if math.isclose(score, raw ** 2 / ceiling, rel_tol=1e-4, abs_tol=1e-9):
-            return abs(2 * raw * result.error / ceiling)
-        if math.isclose(score, raw / ceiling, rel_tol=1e-4, abs_tol=1e-9):
-            return abs(result.error / ceiling)
-    return abs(result.error)
+__all__ = ["Comparison", "compare_with_untrained", "summary_sentences", "what_the_score_is"]
 
 
 @dataclass
@@ -55,7 +36,7 @@ class Comparison:
     @property
     def error(self) -> Optional[float]:
         """The combined error bar of the difference (None when either result has none)."""
-        errors = [score_error(self.trained), score_error(self.untrained)]
+        errors = [self.trained.score_error, self.untrained.score_error]
         if any(e is None for e in errors):
             return None
         return math.sqrt(sum(e ** 2 for e in errors))
@@ -96,7 +77,7 @@ def what_the_score_is(result: Result) -> str:
 
 
 def _with_error(result: Result) -> str:
-    error = score_error(result)
+    error = result.score_error
     return f"{result.score:.3f}" + ("" if error is None else f" ± {error:.3f}")
 
 

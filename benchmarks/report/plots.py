@@ -6,7 +6,6 @@ from typing import Dict, List, Optional, Sequence
 
 from ..figures import COLORS, new_figure, png_bytes, short_label
 from ..results import Result
-from ..summary import score_error
 
 
 def bar_plot(results: Sequence[Result]) -> bytes:
@@ -25,7 +24,7 @@ def bar_plot(results: Sequence[Result]) -> bytes:
                 continue
             xs.append(b - 0.4 + width * (m + 0.5))
             ys.append(result.score)
-            error = score_error(result)
+            error = result.score_error
             errs.append(0.0 if error is None else error)
         axes.bar(xs, ys, width=width * 0.92, yerr=errs, capsize=3, color=COLORS[m % len(COLORS)],
                  label=short_label(model, 48), edgecolor="black", linewidth=0.4)
@@ -34,7 +33,7 @@ def bar_plot(results: Sequence[Result]) -> bytes:
                          if len(benchmarks) > 2 else "center", fontsize=8)
     axes.set_ylabel("ceiled score")
     axes.axhline(0, color="black", linewidth=0.6)
-    top = max([r.score + (score_error(r) or 0) for r in results] + [0.05])
+    top = max([r.score + (r.score_error or 0) for r in results] + [0.05])
     axes.set_ylim(min(0.0, min(r.score for r in results) * 1.1), max(0.1, top * 1.15))
     axes.set_title("score per benchmark (error bars: Brain-Score's standard error)", fontsize=9)
     axes.spines[["top", "right"]].set_visible(False)

@@ -39,6 +39,19 @@ def test_summary_says_which_model_is_better_by_more_than_the_error():
     assert "un-normalised r²" in c and "The untrained model is better by 0.150" in c
 
 
+def test_table_and_summary_show_the_same_error_bar_of_the_score():
+    """Brain-Score's error is of the raw r; the score r²/ceiling gets 2·r·SE/ceiling, in the
+    table as in the sentence (r 0.5, SE 0.02, ceiling 0.8: 0.025)."""
+    from benchmarks.results import format_table
+
+    trained, untrained = _pair("A.IT-pls", 0.5 ** 2 / 0.8, 0.1 ** 2 / 0.8, 0.02)
+    trained.raw, untrained.raw = 0.5, 0.1
+    assert math.isclose(trained.score_error, 0.025) and math.isclose(untrained.score_error, 0.005)
+    rows = format_table([trained, untrained]).splitlines()[2:]
+    assert [row.split()[5] for row in rows] == ["0.025", "0.005"]  # weights benchmark raw ceiling score error
+    assert summary_sentences([trained, untrained])[0].startswith("A.IT-pls: trained 0.312 ± 0.025 vs untrained 0.013 ± 0.005")
+
+
 def test_results_without_an_untrained_twin_get_no_sentence():
     trained, untrained = _pair("A.IT-pls", 0.5, 0.1, 0.02)
     untrained.config_hash = "other"  # another config: not the same model untrained
