@@ -9,14 +9,11 @@ from dynvision.loading import load_model as load_source
 
 from .errors import ScoringError
 
-#: what to score: a :class:`dynvision.loading.ModelSource` (the name the scoring API uses)
-ModelSpec = ModelSource
-
-__all__ = ["LoadedModel", "ModelSpec", "load_model"]
+__all__ = ["LoadedModel", "ModelSource", "load_model"]
 
 
 def load_model(spec: Union[ModelSource, str, Any]) -> LoadedModel:
-    """The model of ``spec`` (a :class:`ModelSpec`, a registered name, a checkpoint path or an
+    """The model of ``spec`` (a :class:`ModelSource`, a registered name, a checkpoint path or an
     ``nn.Module``) with its identifier, hashes, weights source and normalisation."""
     try:
         return load_source(spec)

@@ -2,7 +2,7 @@
 
 >>> from benchmarks.runner import score_model
 >>> results = score_model("DyRCNNx4", ["cowley2023"], "results/")          # doctest: +SKIP
->>> results = score_model(ModelSpec("DyRCNNx4", checkpoint="runs/best.ckpt"), ["majajhong"], "results/")  # doctest: +SKIP
+>>> results = score_model(ModelSource("DyRCNNx4", checkpoint="runs/best.ckpt"), ["majajhong"], "results/")  # doctest: +SKIP
 
 Steps: configure Brain-Score's environment (caches under ``$DYNVISION_HOME``,
 no plugin installs), resolve benchmark names with the catalog, build the model
@@ -42,7 +42,7 @@ from .field_of_view import describe as describe_field_of_view
 from .field_of_view import field_of_view, model_degrees_source, needs_attention
 from .latency import AUTO, fit_latency
 from .latency import candidates as latency_candidates
-from .model_source import LoadedModel, ModelSpec, load_model
+from .model_source import LoadedModel, ModelSource, load_model
 from .paths import PathLike
 from .progress import PhaseProgress
 from .results import Result, find_result
@@ -212,14 +212,14 @@ class _Run:
     degrees_source: str = ""  # who decided the model's field of view (benchmarks.field_of_view)
 
 
-def score_model(model_spec: Union[ModelSpec, str, Any], benchmark_names: Sequence[str], out_dir: PathLike, *,
+def score_model(model_spec: Union[ModelSource, str, Any], benchmark_names: Sequence[str], out_dir: PathLike, *,
                 options: Optional[ScoreOptions] = None, data_dir: Optional[PathLike] = None,
                 offline: Optional[bool] = None, force: bool = False,
                 log: Callable[[str], None] = print,
                 reused: Optional[List[str]] = None) -> List[Result]:
     """Score a model on benchmarks and write (or reuse) one result per benchmark identifier.
 
-    :param model_spec: a :class:`ModelSpec`, a registered name, a checkpoint path or an ``nn.Module``.
+    :param model_spec: a :class:`ModelSource`, a registered name, a checkpoint path or an ``nn.Module``.
     :param benchmark_names: catalog names (aliases, identifiers, paths to ``.nc`` files).
     :param out_dir: where results are written and looked up for reuse.
     :param force: re-score even when a matching result exists.

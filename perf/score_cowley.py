@@ -64,7 +64,7 @@ def main(argv=None) -> int:
     from benchmarks import catalog
     from benchmarks.brain_model import make_brain_model
     from benchmarks.brainscore_env import prepare_environment, quiet_metrics
-    from benchmarks.model_source import ModelSpec, load_model
+    from benchmarks.model_source import ModelSource, load_model
     from benchmarks.runner import ScoreOptions
     from benchmarks.score_values import summarize_score
 
@@ -74,7 +74,7 @@ def main(argv=None) -> int:
     phase("imports", time.perf_counter() - start)
 
     t = time.perf_counter()
-    loaded = load_model(ModelSpec(args.model, checkpoint=args.checkpoint, overrides=args.overrides))
+    loaded = load_model(ModelSource(args.model, checkpoint=args.checkpoint, overrides=args.overrides))
     phase("model", time.perf_counter() - t)
 
     t = time.perf_counter()

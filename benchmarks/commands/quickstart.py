@@ -190,7 +190,7 @@ def _run(args: argparse.Namespace, config, out: Path) -> int:
             print(f"    held-out test accuracy: {100 * result.test_accuracy:.1f}%")
 
     from benchmarks.errors import DataNotAvailableError
-    from benchmarks.model_source import ModelSpec
+    from benchmarks.model_source import ModelSource
     from benchmarks.report import write_report
     from benchmarks.results import format_table
     from benchmarks.runner import ScoreOptions, score_model
@@ -200,10 +200,10 @@ def _run(args: argparse.Namespace, config, out: Path) -> int:
     results_dir = out / "results"
     options = ScoreOptions(progress=progress_enabled())
     # the untrained model is built from the run's own resolved config, so both share one config hash
-    untrained = ModelSpec(config.model.name, config=str(run_dir / "config.yaml"))
+    untrained = ModelSource(config.model.name, config=str(run_dir / "config.yaml"))
     results = []
     try:
-        for step, what, spec in (("2/4", "the trained model", ModelSpec(str(checkpoint))),
+        for step, what, spec in (("2/4", "the trained model", ModelSource(str(checkpoint))),
                                  ("3/4", "the same model untrained (random initial weights, same config)",
                                   untrained)):
             _say(f"{step} scoring {what} on {', '.join(names)}")

@@ -58,14 +58,14 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         from benchmarks.errors import DataNotAvailableError, ScoringError
-        from benchmarks.model_source import ModelSpec
+        from benchmarks.model_source import ModelSource
         from benchmarks.results import format_table
         from benchmarks.runner import ScoreOptions, score_model
         from benchmarks.user_data.layout import UserDataError
 
         options = settings_from_args(args, ScoreOptions, select_layers=args.select_layers,
                                      per_layer=args.per_layer, progress=not args.no_progress and progress_enabled())
-        spec = ModelSpec(args.model, checkpoint=args.checkpoint, config=args.config, overrides=args.overrides,
+        spec = ModelSource(args.model, checkpoint=args.checkpoint, config=args.config, overrides=args.overrides,
                          model_module=args.model_module, weights=args.weights,
                          trust_checkpoint=args.trust_checkpoint)
         results = score_model(spec, args.benchmarks, args.out, options=options, data_dir=args.data_dir,

@@ -153,17 +153,17 @@ class _Model:
 
 
 def _model_for(plan: ComparePlan, item: WorkItem, log: Log, on_event: Optional[EventHook]) -> _Model:
-    from ..model_source import ModelSpec, load_model
+    from ..model_source import ModelSource, load_model
 
     if item.source == "train":
         record = ensure_trained(plan, item, log, on_event)
-        spec = ModelSpec(plan.model, checkpoint=record["checkpoint"], model_module=plan.model_module)
+        spec = ModelSource(plan.model, checkpoint=record["checkpoint"], model_module=plan.model_module)
         metrics, trained = dict(record.get("metrics") or {}), True
     elif item.source == "checkpoint":
-        spec = ModelSpec(plan.model, checkpoint=item.checkpoint, model_module=plan.model_module)
+        spec = ModelSource(plan.model, checkpoint=item.checkpoint, model_module=plan.model_module)
         metrics, trained = _checkpoint_metrics(Path(item.checkpoint)), True
     else:
-        spec = ModelSpec(plan.model, config=plan.config, overrides=list(item.overrides),
+        spec = ModelSource(plan.model, config=plan.config, overrides=list(item.overrides),
                          model_module=plan.model_module)
         metrics, trained = {}, False
     loaded = load_model(spec)

@@ -160,7 +160,7 @@ def test_a_fixed_tau_is_config_not_weights(tmp_path):
 def test_compare_variants_of_tau_load_their_own_weights_and_tau(tmp_path):
     """``compare --vary tau=8,20 --checkpoints``: each variant is scored with its own checkpoint's model."""
     from benchmarks.compare.plan import build_plan
-    from benchmarks.runner import ModelSpec
+    from benchmarks.runner import ModelSource
     from benchmarks.runner import load_model as runner_load
 
     for tau, seed in ((8, 1), (20, 2)):
@@ -168,7 +168,7 @@ def test_compare_variants_of_tau_load_their_own_weights_and_tau(tmp_path):
         _checkpoint_of(_tiny_config(f"model.args.tau={tau}"), tmp_path / f"tau{tau}" / "checkpoints" / "best.ckpt")
     plan = build_plan("DyRCNNx2", {"tau": [8, 20]}, ["synthetic"], tmp_path / "cmp", source="checkpoint",
                       checkpoints=tmp_path, overrides=[o for o in TINY[1:] if "tau" not in o])
-    loaded = {item.values["tau"]: runner_load(ModelSpec("DyRCNNx2", checkpoint=item.checkpoint)) for item in plan.items}
+    loaded = {item.values["tau"]: runner_load(ModelSource("DyRCNNx2", checkpoint=item.checkpoint)) for item in plan.items}
     assert loaded[8].weights_hash != loaded[20].weights_hash
     for tau, model in loaded.items():
         assert model.config.model.args["tau"] == tau

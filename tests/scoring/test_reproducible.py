@@ -1,7 +1,7 @@
 """A trained default model's score on the offline benchmark is reproducible to 1e-6 across runs."""
 import pytest
 
-from benchmarks.model_source import ModelSpec
+from benchmarks.model_source import ModelSource
 from benchmarks.runner import ScoreOptions, score_model
 from tests.helpers import quiet
 from tests.helpers.configs import X4_16PX_TRAIN as TINY_TRAIN
@@ -16,7 +16,7 @@ def test_trained_model_scores_the_same_twice(tmp_path, monkeypatch):
     # IT of 32 channels: enough features for Brain-Score's 25 PLS components, and more than 30 (-> PCA)
     run = train(load_config(None, [*TINY_TRAIN, "model.args.channels=[4,4,8,32]"]), out=tmp_path / "run",
                 test=False)
-    spec = ModelSpec("DyRCNNx4", checkpoint=run.best_checkpoint or run.last_checkpoint)
+    spec = ModelSource("DyRCNNx4", checkpoint=run.best_checkpoint or run.last_checkpoint)
     options = ScoreOptions(max_features=30, progress=False)  # reduced by PCA on the reference images
     results = []
     for attempt in range(2):

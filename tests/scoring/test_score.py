@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from benchmarks.errors import DataNotAvailableError, ScoringError
-from benchmarks.model_source import ModelSpec, load_model
+from benchmarks.model_source import ModelSource, load_model
 from benchmarks.results import load_results
 from benchmarks.runner import score_model
 from tests.helpers import quiet
@@ -18,8 +18,8 @@ from tests.helpers.configs import X4_16PX as TINY
 from tests.helpers.configs import X4_16PX_TRAIN as TINY_TRAIN
 
 
-def _spec(*extra: str) -> ModelSpec:
-    return ModelSpec("DyRCNNx4", overrides=[*TINY, *extra])
+def _spec(*extra: str) -> ModelSource:
+    return ModelSource("DyRCNNx4", overrides=[*TINY, *extra])
 
 
 def test_untrained_model_on_user_data_static_and_temporal(user_data, tmp_path):
@@ -83,7 +83,7 @@ def test_changed_weights_or_config_are_never_served_stale_results(user_data, tmp
     with torch.no_grad():
         for parameter in loaded.model.parameters():
             parameter.add_(0.2 * torch.randn_like(parameter))
-    changed = score_model(ModelSpec(loaded.model, name="DyRCNNx4"), benchmark, out, log=quiet)[0]
+    changed = score_model(ModelSource(loaded.model, name="DyRCNNx4"), benchmark, out, log=quiet)[0]
     assert changed.model_identifier != before.model_identifier
     assert changed.score != pytest.approx(before.score)
     reconfigured = score_model(_spec("model.args.tau=40"), benchmark, out, log=quiet)[0]
@@ -102,16 +102,16 @@ def test_a_checkpoint_rewritten_in_place_is_scored_again(user_data, tmp_path):
     for seed in (0, 1):
         run = train(load_config(None, [*TINY_TRAIN, f"seed={seed}"]), out=tmp_path / f"run{seed}", test=False)
         shutil.copy(run.best_checkpoint or run.last_checkpoint, checkpoint)  # same path, new weights
-        result = score_model(ModelSpec("DyRCNNx4", checkpoint=checkpoint), benchmark, tmp_path / "out", log=quiet)[0]
+        result = score_model(ModelSource("DyRCNNx4", checkpoint=checkpoint), benchmark, tmp_path / "out", log=quiet)[0]
         assert result.trained is True and result.checkpoint == str(checkpoint) and result.checkpoint_hash
         scores.append(result)
     assert scores[0].model_identifier != scores[1].model_identifier
     assert scores[0].checkpoint_hash != scores[1].checkpoint_hash
     assert scores[0].score != pytest.approx(scores[1].score)
     with pytest.raises(ScoringError, match="holds a DyRCNNx4, not a DyRCNNx2"):
-        load_model(ModelSpec("DyRCNNx2", checkpoint=checkpoint))
+        load_model(ModelSource("DyRCNNx2", checkpoint=checkpoint))
     with pytest.raises(ScoringError, match="carries its own config"):
-        load_model(ModelSpec("DyRCNNx4", checkpoint=checkpoint, overrides=["model.args.tau=3"]))
+        load_model(ModelSource("DyRCNNx4", checkpoint=checkpoint, overrides=["model.args.tau=3"]))
 
 
 def test_offline_brainscore_benchmark_fails_fast_and_leaves_nothing(tmp_path, scoring_environment):
