@@ -15,6 +15,7 @@ config reaches a shell.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import hashlib
 import json
 import os
@@ -30,6 +31,7 @@ import yaml
 from benchmarks.compare.grid import Variant, format_value
 from benchmarks.compare.plan import ComparePlan, PlanError, Run, WorkItem
 from benchmarks.compare.plan import build_plan as build_compare_plan
+from benchmarks.runner import ScoreOptions
 
 from . import DEFAULT_CONFIG
 
@@ -37,9 +39,9 @@ LIST_KEYS = ("seeds", "experiment", "benchmarks")
 #: keys a given plan already fixes (an error when given together with ``plan``)
 PLAN_KEYS = ("model_name", "model_module", "base_config", "model_args", "seeds", "data", "train", "benchmarks",
              "score")
-#: adapter settings a workflow config may set under ``score`` (as `dynvision compare` flags do)
-SCORE_KEYS = ("visual_degrees", "t_presentation", "latency", "max_features", "region_layer_map", "select_layers",
-              "batch_size", "device")
+#: what a workflow config may set under ``score``: the scoring options a comparison plan carries
+#: (:class:`benchmarks.runner.ScoreOptions`, as the `dynvision compare` flags set them)
+SCORE_KEYS = tuple(item.name for item in dataclasses.fields(ScoreOptions) if item.name != "progress")
 
 
 class WorkflowConfigError(ValueError):
