@@ -83,18 +83,13 @@ def run(args: argparse.Namespace) -> int:
 
     from brain_models.submission import BundleError, IdentifierError, PluginError, register
     from brain_models.submission.weights import WeightsError
-    from brain_models.submission.writer import load_region_layer_map
     from dynvision.config import ConfigError
     from dynvision.registry import UnknownNameError
 
     try:
-        region_map = load_region_layer_map(args.region_map) if args.region_map else {}
-        region_map.update(settings.region_layer_map)
         plugin = register(
-            args.checkpoint, args.identifier, out=args.out, model=args.model, weights_url=args.weights_url,
-            plugin_name=args.plugin_name, region_layer_map=region_map or None, visual_degrees=settings.visual_degrees,
-            t_presentation=settings.t_presentation, latency=settings.latency, reduction=settings.reduction,
-            max_features=settings.max_features,
+            args.checkpoint, args.identifier, out=args.out, model=args.model, settings=settings,
+            region_layer_map=args.region_map, weights_url=args.weights_url, plugin_name=args.plugin_name,
             requirements=args.requirements,
             bibtex=bibtex, model_module=args.model_module, overwrite=args.overwrite, make_zip=args.zip,
             omit_regions=args.omit_regions,

@@ -15,6 +15,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
+from ..settings import AdapterSettings
 from . import templates
 from .archive import make_zip as _make_zip
 from .bundle import RUNTIME_PACKAGE, build_bundle
@@ -204,27 +205,19 @@ def _json(path: Path, data: Any) -> None:
         handle.write("\n")
 
 
-def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; see the issue note)
+def register(
     checkpoint: Optional[PathLike],
     identifier: str,
     out: PathLike = DEFAULT_OUT,
     model: Optional[str] = None,
     *,
-    weights_url: Optional[str] = None,
-    plugin_name: Optional[str] = None,
+    settings: Optional[AdapterSettings] = None,
     region_layer_map: Union[None, PathLike, Mapping[str, Any]] = None,
-    visual_degrees: float = 8,
-    t_presentation: Optional[float] = 100.0,
-    latency: float = 0.0,
-    readout_time: Optional[float] = None,
-    readout_window: Optional[float] = None,
     mean: Optional[Sequence[float]] = None,
     std: Optional[Sequence[float]] = None,
-    reduction: Optional[str] = None,
-    max_features: int = 1000,
-    seed: int = 0,
-    behavioral_readout_layer: Optional[str] = None,
     omit_regions: Sequence[str] = (),
+    weights_url: Optional[str] = None,
+    plugin_name: Optional[str] = None,
     requirements: Optional[Sequence[str]] = None,
     bibtex: str = "",
     model_module: Optional[PathLike] = None,
@@ -249,206 +242,250 @@ def register(  # noqa: C901  (a staged writer split is issue 11 follow-up work; 
     model's constructor arguments and weights (no optimizer state) are stored
     in the plugin (``weights/``), or -- with ``weights_url``, an ``https://``
     URL -- written to ``<out>/upload/`` for you to upload there and fetched
-    (SHA-1 checked) when Brain-Score loads the model. The region->layer map
-    (the model's declared map, updated by ``region_layer_map``) must cover
-    V1, V2, V4 and IT, except regions named in ``omit_regions``; it and the
-    time mapping (dt, presentation time, latency, readout), visual degrees,
-    normalization and feature reduction are committed as JSON. Before
-    anything is written, the plugin's own code rebuilds the model and must
-    give the trained model's outputs. ``model``, if given, must be the model
-    the checkpoint holds. With ``make_zip``, an archive above
-    :data:`UPLOAD_LIMIT_BYTES` is refused. Nothing is left behind when a step
-    fails.
+    (SHA-1 checked) when Brain-Score loads the model.
+
+    ``settings`` (:class:`~brain_models.AdapterSettings`, as ``dynvision score``
+    takes them) are committed: the time mapping (presentation time, latency,
+    readout), visual degrees and feature reduction; ``mean``/``std`` override the
+    model's normalisation. The region->layer map (the model's declared map,
+    updated by ``region_layer_map``, a mapping or a JSON file, and then by
+    ``settings.region_layer_map``) must cover V1, V2, V4 and IT, except regions
+    named in ``omit_regions``. Before anything is written, the plugin's own code
+    rebuilds the model and must give the trained model's outputs. ``model``, if
+    given, must be the model the checkpoint holds. With ``make_zip``, an archive
+    above :data:`UPLOAD_LIMIT_BYTES` is refused. Nothing is left behind when a
+    step fails.
     """
-    from ..adapter import DynVisionBrainModel, weights_hash
-    from ..features import DEFAULT_REDUCTION
-    from ..recording import CLASSIFIER
-    from ..reference_images import REFERENCE_SET
+    plugin_name = _check_destination(identifier, plugin_name, weights_url, check_registry)
+    root = Path(out)
+    plugin_dir = root / "models" / plugin_name
+    if plugin_dir.exists() and not overwrite:
+        raise FileExistsError(f"{plugin_dir} already exists; pass --overwrite to replace it, or --out another folder")
+    chosen = _chosen_model(checkpoint, weights, model, model_module, trust_checkpoint)
+    settings = settings or AdapterSettings()
+    settings = settings.replace(region_layer_map={**load_region_layer_map(region_layer_map),
+                                                  **dict(settings.region_layer_map)})
+    brain_model = _committed_brain_model(chosen, identifier, settings, mean, std)
+    committed = {region: brain_model.region_layer_map[region] for region in sorted(brain_model.region_layer_map)}
+    omitted = check_regions(committed, omit_regions, str(chosen.record.get("name") or type(chosen.loaded.model).__name__),
+                            brain_model.available_layers())
+    notes: List[str] = [note for note in chosen.loaded.notes if note.startswith("UNTRAINED")]
+    if omitted:
+        notes.append(f"left out on purpose: {', '.join(omitted)}; Brain-Score cannot score the model on benchmarks "
+                     "recording from there")
+    user_module = Path(model_module) if model_module else None
+    bundle = _bundle(chosen, user_module, brain_model, notes)
 
-    reduction = DEFAULT_REDUCTION if reduction is None else reduction
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "models").mkdir(exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{plugin_name}.", dir=root / "models"))
+    written = _Written()
+    try:
+        _stage(staging, written, root, plugin_name, identifier, chosen, brain_model, bundle, user_module, committed,
+               omitted, weights_url=weights_url, requirements=requirements, bibtex=bibtex, make_zip=make_zip)
+        if plugin_dir.exists():
+            shutil.rmtree(plugin_dir)
+        os.replace(staging, plugin_dir)
+        zip_path = None
+        if written.zip_tmp is not None:
+            zip_path = root / f"{plugin_name}.zip"
+            os.replace(written.zip_tmp, zip_path)
+        if weights_url is None:
+            weights_file = plugin_dir / written.weights_rel
+        else:
+            weights_file = root / UPLOAD_DIR / written.file_name
+            os.replace(written.upload_tmp, weights_file)
+            notes.append(f"upload {weights_file} to {weights_url} (SHA-1 {written.sha1}); the plugin downloads it "
+                         "from there and refuses any other file")
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+        for leftover in (written.upload_tmp, written.zip_tmp):
+            if leftover is not None and leftover.exists():
+                leftover.unlink()
 
+    files = sorted(p.relative_to(plugin_dir) for p in plugin_dir.rglob("*") if p.is_file())
+    return RegisteredPlugin(identifier=identifier, plugin_name=plugin_name, root=root, plugin_dir=plugin_dir,
+                            files=files, weights_file=weights_file, weights_sha1=written.sha1,
+                            weights_url=weights_url, zip_path=zip_path, notes=notes)
+
+
+def _check_destination(identifier: str, plugin_name: Optional[str], weights_url: Optional[str],
+                       check_registry: bool) -> str:
+    """The plugin's name, after checking the identifier, the name and the weights URL."""
     validate_identifier(identifier, check_registry=check_registry)
-    plugin_name = validate_plugin_name(plugin_name or plugin_name_for(identifier), check_installed=check_registry)
+    name = validate_plugin_name(plugin_name or plugin_name_for(identifier), check_installed=check_registry)
     if weights_url is not None:
         check_url(weights_url)
         if insecure_url(weights_url):
             warnings.warn(f"weights URL {weights_url}: plain http:// can be tampered with in transit (the plugin "
                           "refuses a file whose SHA-1 differs, so the model then fails to load); prefer https://",
-                          stacklevel=2)
-    root = Path(out)
-    plugin_dir = root / "models" / plugin_name
-    if plugin_dir.exists() and not overwrite:
-        raise FileExistsError(f"{plugin_dir} already exists; pass --overwrite to replace it, or --out another folder")
+                          stacklevel=3)
+    return name
 
+
+def _chosen_model(checkpoint: Optional[PathLike], weights: Optional[PathLike], model: Optional[str],
+                  model_module: Optional[PathLike], trust_checkpoint: bool) -> _Source:
     if checkpoint is not None and weights is not None:
         raise SubmissionError(f"--weights {weights}: a checkpoint carries its weights; --weights is for a static "
                               "model registered without --checkpoint")
     if checkpoint is not None:
-        chosen = _from_checkpoint(Path(checkpoint), model, model_module, trust_checkpoint)
-    else:
-        chosen = _from_static_factory(model, weights, model_module, trust_checkpoint)
-    loaded, record, config = chosen.loaded, chosen.record, chosen.config
-    trained = loaded.model
-    default_mean, default_std = loaded.mean, loaded.std
-    brain_model = DynVisionBrainModel(
-        trained, identifier=identifier, visual_degrees=visual_degrees,
-        region_layer_map=load_region_layer_map(region_layer_map), t_presentation=t_presentation, latency=latency,
-        readout_time=readout_time, readout_window=readout_window,
-        mean=default_mean if mean is None else mean, std=default_std if std is None else std,
-        reduction=reduction, max_features=max_features, seed=seed,
-        behavioral_readout_layer=behavioral_readout_layer)
-    committed = {region: brain_model.region_layer_map[region] for region in sorted(brain_model.region_layer_map)}
-    omitted = check_regions(committed, omit_regions, str(record.get("name") or type(trained).__name__),
-                            brain_model.available_layers())
-    for region in committed:  # every committed layer must be recordable
+        return _from_checkpoint(Path(checkpoint), model, model_module, trust_checkpoint)
+    return _from_static_factory(model, weights, model_module, trust_checkpoint)
+
+
+def _committed_brain_model(chosen: _Source, identifier: str, settings: AdapterSettings,
+                           mean: Optional[Sequence[float]], std: Optional[Sequence[float]]) -> Any:
+    """The adapter the plugin will rebuild, after checking that every committed layer can be
+    recorded and that behaviour is not read out before input reaches the readout layer."""
+    from ..adapter import DynVisionBrainModel
+    from ..recording import CLASSIFIER
+
+    loaded = chosen.loaded
+    brain_model = DynVisionBrainModel(loaded.model, identifier=identifier, settings=settings,
+                                      mean=loaded.mean if mean is None else mean,
+                                      std=loaded.std if std is None else std)
+    for region in brain_model.region_layer_map:  # every committed layer must be recordable
         start, width = brain_model.latency, brain_model.dt or brain_model.readout_window  # static: dt is 0
         brain_model.start_recording(region, time_bins=[(start, start + width)])
-    if behavioral_readout_layer is not None and behavioral_readout_layer not in brain_model.available_layers():
-        raise SubmissionError(f"behavioral_readout_layer {behavioral_readout_layer!r} is not a layer of the model; "
+    readout = settings.behavioral_readout_layer
+    if readout is not None and readout not in brain_model.available_layers():
+        raise SubmissionError(f"behavioral_readout_layer {readout!r} is not a layer of the model; "
                               f"layers: {', '.join(brain_model.available_layers())}")
     for layer in dict.fromkeys((CLASSIFIER, brain_model.readout_layer())):  # behaviour reads these at readout_time
         try:
             brain_model.check_readout_time(layer)
         except ValueError as error:
             raise SubmissionError(str(error)) from None
-    notes: List[str] = [note for note in loaded.notes if note.startswith("UNTRAINED")]
-    if omitted:
-        notes.append(f"left out on purpose: {', '.join(omitted)}; Brain-Score cannot score the model on benchmarks "
-                     "recording from there")
-    # a user's model file is carried only when given (--model-module), never the file a checkpoint names
-    user_module = Path(model_module) if model_module else None
+    return brain_model
+
+
+def _bundle(chosen: _Source, user_module: Optional[Path], brain_model: Any, notes: List[str]) -> Any:
+    """The code the plugin carries; a user's model file only when given (``--model-module``),
+    never the file a checkpoint names."""
     if user_module is None and chosen.builder.__module__.startswith("dynvision_user_models."):
-        raise SubmissionError(f"{record.get('name')} comes from a model file of yours: pass --model-module FILE "
+        raise SubmissionError(f"{chosen.record.get('name')} comes from a model file of yours: pass --model-module FILE "
                               "(the file that defines it) so that the plugin carries it")
     bundle = build_bundle(chosen.builder, user_module)
-    class_module, class_name = bundle.model_class
+    class_module, _ = bundle.model_class
     if class_module.startswith("user_models."):
-        notes.append(f"the model {'factory' if brain_model.static else 'class'} comes from your file {user_module}; it is carried in the plugin as "
-                     f"{RUNTIME_PACKAGE}/{class_module.replace('.', '/')}.py (files it imports are not: keep the "
-                     "model in one file)")
+        notes.append(f"the model {'factory' if brain_model.static else 'class'} comes from your file {user_module}; "
+                     f"it is carried in the plugin as {RUNTIME_PACKAGE}/{class_module.replace('.', '/')}.py (files it "
+                     "imports are not: keep the model in one file)")
+    return bundle
 
-    root.mkdir(parents=True, exist_ok=True)
-    (root / "models").mkdir(exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{plugin_name}.", dir=root / "models"))
-    upload_tmp: Optional[Path] = None
-    zip_tmp: Optional[Path] = None
-    zip_path: Optional[Path] = None
-    try:
-        for relative, text in bundle.files.items():
-            target = staging / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, encoding="utf-8")
-        if weights_url is None:
-            weights_rel = f"weights/{plugin_name}.pt"
-            weights_file_tmp = write_weights(trained, staging / weights_rel, chosen.model_args)
-            file_name = Path(weights_rel).name
-        else:
-            weights_rel = None
-            file_name = url_file_name(weights_url, f"{plugin_name}.pt")
-            (root / UPLOAD_DIR).mkdir(exist_ok=True)
-            upload_tmp = root / UPLOAD_DIR / f".{file_name}.part"
-            weights_file_tmp = write_weights(trained, upload_tmp, chosen.model_args)
-        weights_sha1 = sha1_of(weights_file_tmp)
-        size = weights_file_tmp.stat().st_size
-        if weights_url is None and size > LARGE_WEIGHTS_BYTES and not make_zip:
-            warnings.warn(f"the weights of {identifier} take {size / 10 ** 6:.0f} MB inside the plugin; "
-                          f"brain-score.org takes archives up to {UPLOAD_LIMIT_BYTES // 10 ** 6} MB: register with "
-                          "--weights-url to host them yourself", stacklevel=2)
 
-        n_timesteps = int(trained.input_dims[0])
-        _, channels, height, width = (int(d) for d in trained.input_dims)
-        commitment = {
-            "format": FORMAT,
-            "identifier": identifier,
-            "plugin": plugin_name,
-            "model": {
-                "name": record.get("name"),
-                "class": class_name,
-                "module": f"{RUNTIME_PACKAGE}.{class_module}",
-                "source_file": user_module.name if user_module is not None else None,
-                "static": bool(brain_model.static),
-                "n_parameters": int(sum(p.numel() for p in trained.parameters())),
-            },
-            "runtime": {"package": RUNTIME_PACKAGE, "modules": bundle.modules,
-                        "requirements": bundle.requirements},
-            "weights": {
-                "file": weights_rel,
-                "url": weights_url,
-                "file_name": file_name,
-                "sha1": weights_sha1,
-                "size_bytes": size,
-                "params_sha256": weights_hash(trained, 64),
-            },
-            "time": {
-                "dt_ms": brain_model.dt,
-                "n_timesteps": n_timesteps,
-                "step_end_ms": "(k + 1) * dt_ms for 0-based step k, from stimulus onset",
-                "t_presentation_ms": brain_model.t_presentation,
-                "latency_ms": brain_model.latency,
-                "readout_time_ms": brain_model.readout_time,
-                "readout_window_ms": brain_model.readout_window,
-                "time_bins": STATIC_TIME_BINS if brain_model.static else DYNAMIC_TIME_BINS,
-            },
-            "visual_degrees": float(brain_model.visual_degrees()),
-            "input": {"channels": channels, "height": height, "width": width,
-                      "mean": list(brain_model.loader.mean), "std": list(brain_model.loader.std)},
-            "features": {"reduction": reduction, "max_features": int(max_features), "seed": int(seed),
-                         "reference_images": brain_model.reference_images, "reference_set": REFERENCE_SET},
-            "behavioral_readout_layer": behavioral_readout_layer,
-            "omitted_regions": omitted,
-            "squeeze_single_bin": True,
-            "config": config,
-            "source": chosen.source,
-            "versions": {name: _version(name) for name in
-                         ("dynvision", "torch", "pytorch-lightning", "brainscore-vision")},
-        }
-        _json(staging / COMMITMENT_FILE, commitment)
-        _json(staging / REGION_LAYER_MAP_DIR / f"{identifier}.json", committed)
-        (staging / "requirements.txt").write_text(
-            "\n".join(_requirements(bundle.requirements, requirements)) + "\n", encoding="utf-8")
-        fill = dict(identifier=identifier, plugin=plugin_name, origin=chosen.label, static=bool(brain_model.static),
-                    dynvision_version=commitment["versions"]["dynvision"], omitted_regions=omitted,
-                    weights_note=weights_rel if weights_url is None else f"{weights_url} (SHA-1 {weights_sha1})")
-        (staging / "__init__.py").write_text(templates.INIT.format(**fill), encoding="utf-8")
-        (staging / "model.py").write_text(
-            templates.MODEL.format(bibtex=bibtex or "", class_module=class_module, class_name=class_name),
-            encoding="utf-8")
-        (staging / "test.py").write_text(templates.TEST.format(**fill), encoding="utf-8")
-        verify_plugin(staging, trained, weights_file_tmp)
-        if make_zip:
-            zip_tmp = _make_zip(staging, root / f".{plugin_name}.zip.part", plugin=plugin_name)
-            zip_size = zip_tmp.stat().st_size
-            if zip_size > UPLOAD_LIMIT_BYTES:
-                raise UploadTooLargeError(
-                    f"the upload archive of {identifier} would take {zip_size / 10 ** 6:.1f} MB, but brain-score.org "
-                    f"takes at most {UPLOAD_LIMIT_BYTES // 10 ** 6} MB: register with --weights-url https://... to "
-                    "host the weights yourself (the archive then holds only code and settings)")
+@dataclass
+class _Written:
+    """The files :func:`_stage` wrote outside the staging folder, and the weights' identity."""
 
-        if plugin_dir.exists():
-            shutil.rmtree(plugin_dir)
-        os.replace(staging, plugin_dir)
-        if zip_tmp is not None:
-            zip_path = root / f"{plugin_name}.zip"
-            os.replace(zip_tmp, zip_path)
-        if weights_url is None:
-            weights_file = plugin_dir / weights_rel
-        else:
-            weights_file = root / UPLOAD_DIR / file_name
-            os.replace(upload_tmp, weights_file)
-            notes.append(f"upload {weights_file} to {weights_url} (SHA-1 {weights_sha1}); the plugin downloads it "
-                         "from there and refuses any other file")
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging)
-        for leftover in (upload_tmp, zip_tmp):
-            if leftover is not None and leftover.exists():
-                leftover.unlink()
+    weights_rel: Optional[str] = None   #: the weights inside the plugin (None: registered by URL)
+    file_name: str = ""                 #: the weights file's name
+    sha1: str = ""
+    upload_tmp: Optional[Path] = None   #: the weights to upload, before their final name
+    zip_tmp: Optional[Path] = None      #: the upload archive, before its final name
 
-    files = sorted(p.relative_to(plugin_dir) for p in plugin_dir.rglob("*") if p.is_file())
-    result = RegisteredPlugin(identifier=identifier, plugin_name=plugin_name, root=root, plugin_dir=plugin_dir,
-                              files=files, weights_file=weights_file, weights_sha1=weights_sha1,
-                              weights_url=weights_url, zip_path=zip_path, notes=notes)
-    return result
+
+def _stage(staging: Path, written: _Written, root: Path, plugin_name: str, identifier: str, chosen: _Source,
+           brain_model: Any, bundle: Any, user_module: Optional[Path], committed: Dict[str, Any],
+           omitted: List[str], *, weights_url: Optional[str], requirements: Optional[Sequence[str]], bibtex: str,
+           make_zip: bool) -> None:
+    """Write the whole plugin into ``staging`` (and the weights to upload, and the archive,
+    beside it, recorded in ``written``), then check that its own code rebuilds the model."""
+    trained = chosen.loaded.model
+    for relative, text in bundle.files.items():
+        target = staging / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+    if weights_url is None:
+        written.weights_rel = f"weights/{plugin_name}.pt"
+        weights_file_tmp = write_weights(trained, staging / written.weights_rel, chosen.model_args)
+        written.file_name = Path(written.weights_rel).name
+    else:
+        written.file_name = url_file_name(weights_url, f"{plugin_name}.pt")
+        (root / UPLOAD_DIR).mkdir(exist_ok=True)
+        written.upload_tmp = root / UPLOAD_DIR / f".{written.file_name}.part"
+        weights_file_tmp = write_weights(trained, written.upload_tmp, chosen.model_args)
+    written.sha1 = sha1_of(weights_file_tmp)
+    size = weights_file_tmp.stat().st_size
+    if weights_url is None and size > LARGE_WEIGHTS_BYTES and not make_zip:
+        warnings.warn(f"the weights of {identifier} take {size / 10 ** 6:.0f} MB inside the plugin; "
+                      f"brain-score.org takes archives up to {UPLOAD_LIMIT_BYTES // 10 ** 6} MB: register with "
+                      "--weights-url to host them yourself", stacklevel=3)
+    commitment = _commitment(identifier, plugin_name, chosen, brain_model, bundle, user_module, omitted,
+                             weights={"file": written.weights_rel, "url": weights_url, "file_name": written.file_name,
+                                      "sha1": written.sha1, "size_bytes": size})
+    _json(staging / COMMITMENT_FILE, commitment)
+    _json(staging / REGION_LAYER_MAP_DIR / f"{identifier}.json", committed)
+    (staging / "requirements.txt").write_text(
+        "\n".join(_requirements(bundle.requirements, requirements)) + "\n", encoding="utf-8")
+    fill = dict(identifier=identifier, plugin=plugin_name, origin=chosen.label, static=bool(brain_model.static),
+                dynvision_version=commitment["versions"]["dynvision"], omitted_regions=omitted,
+                weights_note=(written.weights_rel if weights_url is None
+                              else f"{weights_url} (SHA-1 {written.sha1})"))
+    class_module, class_name = bundle.model_class
+    (staging / "__init__.py").write_text(templates.INIT.format(**fill), encoding="utf-8")
+    (staging / "model.py").write_text(
+        templates.MODEL.format(bibtex=bibtex or "", class_module=class_module, class_name=class_name),
+        encoding="utf-8")
+    (staging / "test.py").write_text(templates.TEST.format(**fill), encoding="utf-8")
+    verify_plugin(staging, trained, weights_file_tmp)
+    if make_zip:
+        written.zip_tmp = _make_zip(staging, root / f".{plugin_name}.zip.part", plugin=plugin_name)
+        zip_size = written.zip_tmp.stat().st_size
+        if zip_size > UPLOAD_LIMIT_BYTES:
+            raise UploadTooLargeError(
+                f"the upload archive of {identifier} would take {zip_size / 10 ** 6:.1f} MB, but brain-score.org "
+                f"takes at most {UPLOAD_LIMIT_BYTES // 10 ** 6} MB: register with --weights-url https://... to "
+                "host the weights yourself (the archive then holds only code and settings)")
+
+
+def _commitment(identifier: str, plugin_name: str, chosen: _Source, brain_model: Any, bundle: Any,
+                user_module: Optional[Path], omitted: List[str], weights: Dict[str, Any]) -> Dict[str, Any]:
+    """Everything the plugin commits about the model but the region->layer map (``COMMITMENT_FILE``)."""
+    from ..adapter import weights_hash
+    from ..reference_images import REFERENCE_SET
+
+    trained = chosen.loaded.model
+    n_timesteps, channels, height, width = (int(d) for d in trained.input_dims)
+    class_module, class_name = bundle.model_class
+    return {
+        "format": FORMAT,
+        "identifier": identifier,
+        "plugin": plugin_name,
+        "model": {
+            "name": chosen.record.get("name"),
+            "class": class_name,
+            "module": f"{RUNTIME_PACKAGE}.{class_module}",
+            "source_file": user_module.name if user_module is not None else None,
+            "static": bool(brain_model.static),
+            "n_parameters": int(sum(p.numel() for p in trained.parameters())),
+        },
+        "runtime": {"package": RUNTIME_PACKAGE, "modules": bundle.modules, "requirements": bundle.requirements},
+        "weights": {**weights, "params_sha256": weights_hash(trained, 64)},
+        "time": {
+            "dt_ms": brain_model.dt,
+            "n_timesteps": n_timesteps,
+            "step_end_ms": "(k + 1) * dt_ms for 0-based step k, from stimulus onset",
+            "t_presentation_ms": brain_model.t_presentation,
+            "latency_ms": brain_model.latency,
+            "readout_time_ms": brain_model.readout_time,
+            "readout_window_ms": brain_model.readout_window,
+            "time_bins": STATIC_TIME_BINS if brain_model.static else DYNAMIC_TIME_BINS,
+        },
+        "visual_degrees": float(brain_model.visual_degrees()),
+        "input": {"channels": channels, "height": height, "width": width,
+                  "mean": list(brain_model.loader.mean), "std": list(brain_model.loader.std)},
+        "features": {"reduction": brain_model.reduction, "max_features": int(brain_model.max_features),
+                     "seed": int(brain_model.seed), "reference_images": brain_model.reference_images,
+                     "reference_set": REFERENCE_SET},
+        "behavioral_readout_layer": brain_model.behavioral_readout_layer,
+        "omitted_regions": omitted,
+        "squeeze_single_bin": True,
+        "config": chosen.config,
+        "source": chosen.source,
+        "versions": {name: _version(name) for name in ("dynvision", "torch", "pytorch-lightning", "brainscore-vision")},
+    }
 
 
 def verify_plugin(plugin_dir: Path, trained: Any, weights_file: Path) -> None:

@@ -505,6 +505,21 @@ def test_bad_omitted_regions(checkpoint, tmp_path, omit, message):
         register(checkpoint, f"{IDENTIFIER}-omit", out=tmp_path, region_layer_map=EXTRA_REGIONS, omit_regions=omit)
 
 
+def test_the_adapter_settings_are_committed(checkpoint, tmp_path):
+    """register takes the settings as one AdapterSettings (as score does) and commits them; a layer in
+    the settings wins over the same region in ``region_layer_map``."""
+    from brain_models import AdapterSettings
+
+    settings = AdapterSettings(latency=4.0, t_presentation=50.0, max_features=64, region_layer_map={"IT": "V1"})
+    plugin = register(checkpoint, f"{IDENTIFIER}-settings", out=tmp_path, settings=settings, omit_regions=OMITTED,
+                      region_layer_map={"IT": "V2"})
+    commitment = json.loads((plugin.plugin_dir / COMMITMENT_FILE).read_text())
+    assert (commitment["time"]["latency_ms"], commitment["time"]["t_presentation_ms"]) == (4.0, 50.0)
+    assert commitment["features"]["max_features"] == 64 and commitment["features"]["reduction"] == "pca"
+    committed = json.loads((plugin.plugin_dir / "region_layer_map" / f"{IDENTIFIER}-settings.json").read_text())
+    assert committed == {"IT": "V1", "V1": "V1", "V2": "V2"}
+
+
 # -------------------------------------------------------------------- CLI
 def test_cli_register(checkpoint, tmp_path, capsys):
     from dynvision.cli import main
