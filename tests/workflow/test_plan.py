@@ -40,6 +40,12 @@ def test_unknown_key_is_named():
         resolve({"score": {"layers": "IT=V2"}})
 
 
+def test_scoring_options_of_compare_are_score_keys():
+    """``reduction`` and ``per_layer`` (flags of `dynvision compare`) were once refused here."""
+    assert resolve({"score": {"reduction": "pool", "per_layer": True}})["score"] == {"reduction": "pool",
+                                                                                     "per_layer": True}
+
+
 def test_the_workflow_plan_is_the_compare_plan(tmp_path):
     plan = build_plan({"model_args": {"recurrence_type": ["full", "self", "none"]}, "seeds": [0, 1],
                        "benchmarks": ["synthetic"], "train": {"trainer.max_epochs": 2}, "out": str(tmp_path),
