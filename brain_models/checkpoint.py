@@ -7,7 +7,7 @@ from typing import Any, Optional, Union
 PathLike = Union[str, "os.PathLike[str]"]
 
 
-def from_checkpoint(path: PathLike, model_module: Optional[PathLike] = None, *, trust: bool = False,
+def from_checkpoint(path: PathLike, model_module: Optional[PathLike] = None,
                     **adapter_kwargs: Any):
     """A :class:`~brain_models.DynVisionBrainModel` for the model in the ``dynvision train``
     checkpoint ``path`` (read as plain data; the class must be installed or in ``model_module``).
@@ -21,7 +21,7 @@ def from_checkpoint(path: PathLike, model_module: Optional[PathLike] = None, *, 
 
     from .adapter import DynVisionBrainModel
 
-    loaded = load_model(ModelSource(os.fspath(path), model_module=model_module, trust_checkpoint=trust))
+    loaded = load_model(ModelSource(os.fspath(path), model_module=model_module))
     adapter_kwargs.setdefault("identifier", loaded.identifier)
     adapter_kwargs.setdefault("mean", loaded.mean)
     adapter_kwargs.setdefault("std", loaded.std)

@@ -34,9 +34,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--model-module", metavar="FILE", help="Python file defining your own model(s)")
     parser.add_argument("--weights", metavar="FILE",
                         help="weights file (a state dict, e.g. published weights) to load into MODEL; recorded by SHA-1")
-    parser.add_argument("--trust-checkpoint", action="store_true",
-                        help="load a checkpoint/weights file holding more than tensors and plain data (runs any "
-                             "code in it: only for files you trust)")
     parser.add_argument("--data-dir", metavar="DIR", help="folder holding the datasets (cowley2023/, ...); "
                                                           "default $DYNVISION_DATA, then $DYNVISION_HOME/data")
     parser.add_argument("--out", metavar="DIR", default="results", help="results folder (default: results)")
@@ -66,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
         options = settings_from_args(args, ScoreOptions, select_layers=args.select_layers,
                                      per_layer=args.per_layer, progress=not args.no_progress and progress_enabled())
         spec = ModelSource(args.model, checkpoint=args.checkpoint, config=args.config, overrides=args.overrides,
-                         model_module=args.model_module, weights=args.weights,
-                         trust_checkpoint=args.trust_checkpoint)
+                         model_module=args.model_module, weights=args.weights)
         results = score_model(spec, args.benchmarks, args.out, options=options, data_dir=args.data_dir,
                               offline=True if args.offline else None, force=args.force,
                               log=info)

@@ -63,9 +63,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--bibtex", metavar="FILE", help="BibTeX entry of the model's paper")
     parser.add_argument("--model-module", metavar="FILE",
                         help="Python file defining your own model class or static model factory (carried in the plugin)")
-    parser.add_argument("--trust-checkpoint", action="store_true",
-                        help="load a checkpoint holding more than tensors and plain data (runs any code in it: "
-                             "only for files you trust)")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing OUT/models/<plugin>/")
     parser.set_defaults(run=run)
     return parser
@@ -92,8 +89,7 @@ def run(args: argparse.Namespace) -> int:
             region_layer_map=args.region_map, weights_url=args.weights_url, plugin_name=args.plugin_name,
             requirements=args.requirements,
             bibtex=bibtex, model_module=args.model_module, overwrite=args.overwrite, make_zip=args.zip,
-            omit_regions=args.omit_regions,
-            trust_checkpoint=args.trust_checkpoint, weights=args.weights,
+            omit_regions=args.omit_regions, weights=args.weights,
         )
     except (IdentifierError, WeightsError, ConfigError, UnknownNameError, FileExistsError, FileNotFoundError,
             LookupError, ValueError, TypeError, OSError, BundleError, PluginError) as error:

@@ -152,18 +152,17 @@ class _Source:
     label: str                      #: what the model came from, for the plugin's docstring
 
 
-def _from_checkpoint(checkpoint: Path, model: Optional[str], model_module: Optional[PathLike],
-                     trust_checkpoint: bool) -> _Source:
+def _from_checkpoint(checkpoint: Path, model: Optional[str], model_module: Optional[PathLike]) -> _Source:
     from dynvision.loading import CONFIG_KEY, MODEL_KEY, ModelSource, load_model, read_checkpoint
 
-    stored = read_checkpoint(checkpoint, trust=trust_checkpoint)
+    stored = read_checkpoint(checkpoint)
     missing = [key for key in (MODEL_KEY, CONFIG_KEY) if key not in stored]
     if missing:
         raise SubmissionError(f"checkpoint {checkpoint} has no {' / '.join(repr(k) for k in missing)} entry: it was "
                               "not written by `dynvision train`, so it cannot rebuild its model alone")
     record = dict(stored[MODEL_KEY])
     _check_model_name(model, record, checkpoint)
-    loaded = load_model(ModelSource(os.fspath(checkpoint), model_module=model_module, trust_checkpoint=trust_checkpoint))
+    loaded = load_model(ModelSource(os.fspath(checkpoint), model_module=model_module))
     source = {"checkpoint": checkpoint.name, "checkpoint_sha1": sha1_of(checkpoint),
               "epoch": stored.get("epoch"), "global_step": stored.get("global_step")}
     return _Source(loaded=loaded, record=record, builder=type(loaded.model), model_args=dict(loaded.model.model_args),
@@ -171,8 +170,7 @@ def _from_checkpoint(checkpoint: Path, model: Optional[str], model_module: Optio
                    label=f"a DynVision {record.get('name')} trained with `dynvision train`")
 
 
-def _from_static_factory(model: Optional[str], weights: Optional[PathLike], model_module: Optional[PathLike],
-                         trust_checkpoint: bool) -> _Source:
+def _from_static_factory(model: Optional[str], weights: Optional[PathLike], model_module: Optional[PathLike]) -> _Source:
     """A static model (:func:`dynvision.models.static_model`) built by its registered factory,
     with the weights of ``weights`` (a state dict): the plugin calls the factory and loads them."""
     from dynvision.loading import ModelSource, load_model, load_model_module
@@ -187,8 +185,7 @@ def _from_static_factory(model: Optional[str], weights: Optional[PathLike], mode
     if factory is None:
         raise SubmissionError(f"{model} is not a static model (dynvision.models.static_model): a DynVision model is "
                               "registered from its training checkpoint, with --checkpoint CKPT")
-    loaded = load_model(ModelSource(model, model_module=model_module, weights=weights,
-                                    trust_checkpoint=trust_checkpoint))
+    loaded = load_model(ModelSource(model, model_module=model_module, weights=weights))
     record = {"name": model, "class_path": f"{factory.__module__}:{factory.__qualname__}", "static": True}
     source = {"weights": loaded.weights.kind, "weights_file": Path(os.fspath(weights)).name if weights else None,
               "weights_sha1": loaded.weights.sha1, "seed": loaded.weights.seed}
@@ -224,7 +221,6 @@ def register(
     overwrite: bool = False,
     make_zip: bool = False,
     check_registry: bool = True,
-    trust_checkpoint: bool = False,
     weights: Optional[PathLike] = None,
 ) -> RegisteredPlugin:
     """Write the Brain-Score plugin ``<out>/models/<plugin>/`` for the model in ``checkpoint``.
@@ -261,7 +257,7 @@ def register(
     plugin_dir = root / "models" / plugin_name
     if plugin_dir.exists() and not overwrite:
         raise FileExistsError(f"{plugin_dir} already exists; pass --overwrite to replace it, or --out another folder")
-    chosen = _chosen_model(checkpoint, weights, model, model_module, trust_checkpoint)
+    chosen = _chosen_model(checkpoint, weights, model, model_module)
     settings = settings or AdapterSettings()
     settings = settings.replace(region_layer_map={**load_region_layer_map(region_layer_map),
                                                   **dict(settings.region_layer_map)})
@@ -325,13 +321,13 @@ def _check_destination(identifier: str, plugin_name: Optional[str], weights_url:
 
 
 def _chosen_model(checkpoint: Optional[PathLike], weights: Optional[PathLike], model: Optional[str],
-                  model_module: Optional[PathLike], trust_checkpoint: bool) -> _Source:
+                  model_module: Optional[PathLike]) -> _Source:
     if checkpoint is not None and weights is not None:
         raise SubmissionError(f"--weights {weights}: a checkpoint carries its weights; --weights is for a static "
                               "model registered without --checkpoint")
     if checkpoint is not None:
-        return _from_checkpoint(Path(checkpoint), model, model_module, trust_checkpoint)
-    return _from_static_factory(model, weights, model_module, trust_checkpoint)
+        return _from_checkpoint(Path(checkpoint), model, model_module)
+    return _from_static_factory(model, weights, model_module)
 
 
 def _committed_brain_model(chosen: _Source, identifier: str, settings: AdapterSettings,

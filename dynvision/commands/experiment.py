@@ -25,9 +25,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
     parser.add_argument("--checkpoint", metavar="CKPT", help="checkpoint written by dynvision train")
     parser.add_argument("--model-module", metavar="FILE", help="Python file defining your own model(s)")
     parser.add_argument("--weights", metavar="FILE", help="weights file (a state dict) for MODEL")
-    parser.add_argument("--trust-checkpoint", action="store_true",
-                        help="load a checkpoint/weights file holding more than tensors and plain data (runs any "
-                             "code in it: only for files you trust)")
     parser.add_argument("--config", metavar="FILE", help="YAML config for an untrained MODEL (default: packaged)")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
                         help="override a key of the model's config, e.g. --set data.image_size=32 (repeatable)")
@@ -71,7 +68,7 @@ def load_model(args: argparse.Namespace) -> Tuple[Any, Any, Dict[str, Any]]:
 
     loaded = load_source(ModelSource(
         args.model or args.checkpoint, checkpoint=args.checkpoint, config=args.config, overrides=args.overrides,
-        model_module=args.model_module, weights=args.weights, trust_checkpoint=args.trust_checkpoint,
+        model_module=args.model_module, weights=args.weights,
         seed=None if args.checkpoint else args.seed))
     record = {"model_name": loaded.name, "identifier": loaded.identifier, "config_hash": loaded.config_hash,
               "weights_hash": loaded.weights_hash, "weights": loaded.weights.to_dict(),

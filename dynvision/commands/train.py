@@ -28,9 +28,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
                         help="continue from CKPT, or from last.ckpt in the run directory when no path is given")
     parser.add_argument("--allow-model-change", action="store_true",
                         help="with --resume: continue the checkpoint's weights in a changed model section")
-    parser.add_argument("--trust-checkpoint", action="store_true",
-                        help="with --resume: load a checkpoint holding more than tensors and plain data (runs any "
-                             "code in it: only for files you trust)")
     parser.add_argument("--weights", metavar="FILE",
                         help="initial weights (a state dict) for a new run; same as --set model.weights=FILE")
     parser.add_argument("--out", metavar="DIR", help="run directory (default: <output_dir>/<model name>)")
@@ -63,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         quiet = {} if progress_enabled() else {"enable_progress_bar": False, "enable_model_summary": False}
         result = train(config, out=args.out, resume=args.resume, model_module=args.model_module,
                        overwrite=args.overwrite, test=not args.no_test, trainer_kwargs=quiet,
-                       allow_model_change=args.allow_model_change, trust_checkpoint=args.trust_checkpoint)
+                       allow_model_change=args.allow_model_change)
     except (ConfigError, DataError, UnknownNameError, FileExistsError, FileNotFoundError, LookupError,
             CheckpointRefused, ModelSourceError) as error:
         return report_error("train", error)

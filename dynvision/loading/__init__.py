@@ -12,7 +12,7 @@
 """
 from .build import TRAINING_ARGS, build_model, model_arguments, model_record, training_arguments
 from .classes import ModelClassNotFound, accepted_arguments, load_model_module, registered_name, resolve_model_class
-from .files import CHECKPOINT_SUFFIXES, CONFIG_KEY, MODEL_KEY, TRUST_FLAG, CheckpointRefused, read_checkpoint, \
+from .files import CHECKPOINT_SUFFIXES, CONFIG_KEY, MODEL_KEY, CheckpointRefused, read_checkpoint, \
     read_torch_file, state_dict_of
 from .loader import LoadedModel, ModelSource, ModelSourceError, Normalization, WeightsSource, apply_weights, \
     checkpoint_config, load_checkpoint, load_model, looks_like_checkpoint, normalization_of, \
@@ -20,7 +20,7 @@ from .loader import LoadedModel, ModelSource, ModelSourceError, Normalization, W
 
 __all__ = [
     "CHECKPOINT_SUFFIXES", "CONFIG_KEY", "CheckpointRefused", "LoadedModel", "MODEL_KEY", "ModelClassNotFound",
-    "ModelSource", "ModelSourceError", "Normalization", "TRAINING_ARGS", "TRUST_FLAG", "WeightsSource",
+    "ModelSource", "ModelSourceError", "Normalization", "TRAINING_ARGS", "WeightsSource",
     "accepted_arguments", "apply_weights", "build_model", "checkpoint_config", "load_checkpoint", "load_model",
     "load_model_module", "looks_like_checkpoint", "model_arguments", "model_record", "normalization_of",
     "read_checkpoint", "read_torch_file", "reconcile_config", "registered_name", "resolve_model_class",

@@ -6,15 +6,14 @@ data (dicts, lists, numbers, strings) and refuses any other pickled object --
 in particular one whose ``__reduce__`` would call a function. Checkpoints of
 ``dynvision train`` hold nothing else (tested in tests/faults/), so nothing
 needs to be allow-listed; a file that does is refused with one line naming
-it and what it holds. ``trust=True`` (``--trust-checkpoint``) loads such a
-file with full unpickling, for trusted legacy files only.
+it and what it holds. There is no way around it: a file from elsewhere that
+holds more is re-saved as a state dict by its owner, outside DynVision.
 """
 from __future__ import annotations
 
 import os
 import pickle
 import re
-import warnings
 from pathlib import Path
 from typing import Any, Dict, Mapping, Union
 
@@ -25,8 +24,9 @@ CONFIG_KEY = "dynvision_config"
 MODEL_KEY = "dynvision_model"
 #: file name endings taken for torch files when scanning folders
 CHECKPOINT_SUFFIXES = (".ckpt", ".pt", ".pth")
-#: the command-line flag that sets ``trust=True``
-TRUST_FLAG = "--trust-checkpoint"
+#: what to do with a file that holds more than tensors and plain data
+RESAVE_ADVICE = ("if you trust the file, re-save its tensors as a state dict in your own Python session and pass "
+                 "that file with --weights")
 
 
 class CheckpointRefused(ValueError):
@@ -38,7 +38,7 @@ def _what_it_holds(error: BaseException) -> str:
     return f"a pickled {found.group(1)}" if found else "pickled objects other than tensors and plain data"
 
 
-def read_torch_file(path: PathLike, *, trust: bool = False, map_location: Any = "cpu") -> Any:
+def read_torch_file(path: PathLike, *, map_location: Any = "cpu") -> Any:
     """The contents of a torch file, read as tensors and plain data only.
 
     :raises FileNotFoundError: no such file.
@@ -50,24 +50,20 @@ def read_torch_file(path: PathLike, *, trust: bool = False, map_location: Any = 
     path = Path(os.fspath(path)).expanduser()
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such file")
-    if trust:
-        warnings.warn(f"{path}: loading with full unpickling ({TRUST_FLAG}); this runs any code the file holds",
-                      stacklevel=2)
-        return torch.load(path, map_location=map_location, weights_only=False)
     try:
         return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
         raise CheckpointRefused(
             f"{path}: refused to load: it holds {_what_it_holds(error)}, which could run code; DynVision reads "
-            f"only tensors and plain data (pass {TRUST_FLAG} only for a file you trust)") from None
+            f"only tensors and plain data; {RESAVE_ADVICE}") from None
     except (RuntimeError, EOFError, OSError, ValueError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise CheckpointRefused(f"{path}: not a readable PyTorch file ({first})") from None
 
 
-def read_checkpoint(path: PathLike, *, trust: bool = False) -> Dict[str, Any]:
+def read_checkpoint(path: PathLike) -> Dict[str, Any]:
     """A checkpoint as a dict (see :func:`read_torch_file`)."""
-    content = read_torch_file(path, trust=trust)
+    content = read_torch_file(path)
     if not isinstance(content, Mapping):
         raise CheckpointRefused(f"{path}: not a checkpoint (holds a {type(content).__name__}, not a dict)")
     return dict(content)

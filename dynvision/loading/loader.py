@@ -31,7 +31,6 @@ from .files import (
     CHECKPOINT_SUFFIXES,
     CONFIG_KEY,
     MODEL_KEY,
-    TRUST_FLAG,
     read_checkpoint,
     read_torch_file,
     state_dict_of,
@@ -57,7 +56,6 @@ class ModelSource:
     :param weights: a weights file (state dict) loaded into the built model (``--weights``; the
         config key ``model.weights`` does the same).
     :param name: display name (default: the registered name).
-    :param trust_checkpoint: read checkpoints/weights with full unpickling (trusted legacy files only).
     :param seed: seed of the initial weights (default: the config's ``seed``).
     """
 
@@ -68,7 +66,6 @@ class ModelSource:
     model_module: Optional[PathLike] = None
     weights: Optional[PathLike] = None
     name: Optional[str] = None
-    trust_checkpoint: bool = False
     seed: Optional[int] = None
 
 
@@ -221,7 +218,7 @@ def normalization_of(model: Any, config: Any) -> Normalization:
 
 
 # ----------------------------------------------------------------- weights
-def apply_weights(model: Any, path: PathLike, *, trust: bool = False) -> WeightsSource:
+def apply_weights(model: Any, path: PathLike) -> WeightsSource:
     """Load a weights file (a state dict, or a checkpoint's ``state_dict``) into ``model``.
 
     Keys must match the model's exactly; a model built from torchvision layers
@@ -230,7 +227,7 @@ def apply_weights(model: Any, path: PathLike, *, trust: bool = False) -> Weights
     from dynvision.fileio import sha1_of
 
     path = Path(os.fspath(path)).expanduser()
-    state = state_dict_of(read_torch_file(path, trust=trust), path)
+    state = state_dict_of(read_torch_file(path), path)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as error:
@@ -301,7 +298,7 @@ def _from_module(source: ModelSource) -> LoadedModel:
     model = source.model
     weights = WeightsSource("as-given")
     if source.weights is not None:
-        weights = apply_weights(model, source.weights, trust=source.trust_checkpoint)
+        weights = apply_weights(model, source.weights)
     return _finish(model, source.name or registered_name(model), getattr(model, "dynvision_config", None), weights)
 
 
@@ -349,7 +346,7 @@ def _from_factory(source: ModelSource, factory: Any) -> LoadedModel:
                                "dynvision.models.static_model(module, input_size=..., ...)")
     weights = WeightsSource("random-init", seed=seed)
     if source.weights is not None:
-        weights = apply_weights(model, source.weights, trust=source.trust_checkpoint)
+        weights = apply_weights(model, source.weights)
     return _finish(model, source.name or name, None, weights)
 
 
@@ -370,17 +367,17 @@ def _from_config(source: ModelSource) -> LoadedModel:
     config = reconcile_config(config, model)
     weights_file = source.weights if source.weights is not None else config.model.weights
     if weights_file is not None:
-        weights = apply_weights(model, weights_file, trust=source.trust_checkpoint)
+        weights = apply_weights(model, weights_file)
     else:
         weights = WeightsSource("random-init", seed=seed)
     return _finish(model, source.name or config.model.name, config, weights)
 
 
-def checkpoint_config(path: PathLike, content: Optional[Dict[str, Any]] = None, *, trust: bool = False) -> Any:
+def checkpoint_config(path: PathLike, content: Optional[Dict[str, Any]] = None) -> Any:
     """The resolved config a ``dynvision train`` checkpoint was trained with (a :class:`Config`)."""
     from dynvision.config import validate
 
-    content = read_checkpoint(path, trust=trust) if content is None else content
+    content = read_checkpoint(path) if content is None else content
     if not isinstance(content.get(CONFIG_KEY), dict) or not isinstance(content.get(MODEL_KEY), dict):
         raise ModelSourceError(
             f"{path} was not written by `dynvision train` (it has no {CONFIG_KEY!r}/{MODEL_KEY!r} record), so "
@@ -413,7 +410,7 @@ def _from_checkpoint(source: ModelSource) -> LoadedModel:
     from .build import build_model
 
     path = Path(os.fspath(source.checkpoint if source.checkpoint is not None else source.model)).expanduser()
-    content = read_checkpoint(path, trust=source.trust_checkpoint)
+    content = read_checkpoint(path)
     config = _checkpoint_config(source, path, content)
     stored_name = config.model.name
     if source.checkpoint is not None and not looks_like_checkpoint(source.model) and str(source.model) != stored_name:
@@ -430,12 +427,12 @@ def _from_checkpoint(source: ModelSource) -> LoadedModel:
     return _finish(model, source.name or stored_name, config, weights)
 
 
-def load_checkpoint(path: PathLike, model_module: Optional[PathLike] = None, *, trust: bool = False):
+def load_checkpoint(path: PathLike, model_module: Optional[PathLike] = None):
     """The model a ``dynvision train`` checkpoint holds (eval mode, on CPU, its config as
     ``model.dynvision_config``): ``load_model(ModelSource(path, ...)).model``."""
-    return load_model(ModelSource(os.fspath(path), model_module=model_module, trust_checkpoint=trust)).model
+    return load_model(ModelSource(os.fspath(path), model_module=model_module)).model
 
 
-__all__ = ["LoadedModel", "ModelSource", "ModelSourceError", "Normalization", "TRUST_FLAG", "WeightsSource",
+__all__ = ["LoadedModel", "ModelSource", "ModelSourceError", "Normalization", "WeightsSource",
            "apply_weights", "load_checkpoint", "load_model", "looks_like_checkpoint", "normalization_of", "reconcile_config",
            "checkpoint_config", "weights_hash"]

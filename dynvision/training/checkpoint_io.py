@@ -11,12 +11,8 @@ from dynvision.loading import read_checkpoint
 
 class SafeCheckpointIO(TorchCheckpointIO):
     """Lightning's own checkpoint I/O, with loading restricted to plain data (``weights_only=True``
-    whatever Lightning asks for); ``trust=True`` (``--trust-checkpoint``) lifts that."""
-
-    def __init__(self, trust: bool = False):
-        super().__init__()
-        self.trust = bool(trust)
+    whatever Lightning asks for)."""
 
     def load_checkpoint(self, path: Any, map_location: Optional[Callable] = None,
                         weights_only: Optional[bool] = None) -> Dict[str, Any]:
-        return read_checkpoint(path, trust=self.trust)
+        return read_checkpoint(path)

@@ -85,13 +85,13 @@ def build_loggers(run_dir: Path) -> List[Any]:
 
 
 def build_trainer(config: Config, run_dir: Path, extra_callbacks: Optional[List[pl.Callback]] = None,
-                  trust_checkpoint: bool = False, **overrides: Any) -> pl.Trainer:
+                  **overrides: Any) -> pl.Trainer:
     """The Lightning ``Trainer`` of a run: the config's trainer section, the
     default callbacks, CSV (+TensorBoard) logging under ``run_dir``, and
     checkpoints read as plain data only (:class:`SafeCheckpointIO`)."""
     kwargs = config.trainer.to_trainer_kwargs()
     kwargs.update(overrides)
-    kwargs["plugins"] = [*kwargs.get("plugins", []), SafeCheckpointIO(trust=trust_checkpoint)]
+    kwargs["plugins"] = [*kwargs.get("plugins", []), SafeCheckpointIO()]
     callbacks = default_callbacks(config, checkpoint_dir=str(run_dir / "checkpoints")) + list(extra_callbacks or [])
     if config.callbacks.checkpoint is None:
         kwargs.setdefault("enable_checkpointing", False)
@@ -115,12 +115,12 @@ def _resume_path(resume: Optional[PathLike], run_dir: Path, overwrite: bool) -> 
     return path
 
 
-def _check_resume_matches(path: Path, config: Config, allow_model_change: bool, trust: bool) -> None:
+def _check_resume_matches(path: Path, config: Config, allow_model_change: bool) -> None:
     """Read the checkpoint as plain data (refusing one that would run code) and compare its
     config: a different ``model`` section is refused unless ``allow_model_change``."""
     from dynvision.loading import checkpoint_config
 
-    stored = checkpoint_config(path, read_checkpoint(path, trust=trust)).to_dict()
+    stored = checkpoint_config(path, read_checkpoint(path)).to_dict()
     current = config.to_dict()
     if stored.get("model") != current["model"]:
         before, after = stored.get("model") or {}, current["model"]
@@ -214,7 +214,6 @@ def train(
     test: bool = True,
     trainer_kwargs: Optional[Dict[str, Any]] = None,
     allow_model_change: bool = False,
-    trust_checkpoint: bool = False,
     callbacks: Sequence[pl.Callback] = (),
 ) -> TrainResult:
     """Train the configured model and test the best checkpoint.
@@ -232,7 +231,6 @@ def train(
       recorded in the checkpoints.
     - ``trainer_kwargs``: extra ``Trainer`` arguments (tests, benchmarks).
     - ``allow_model_change``: resume a checkpoint whose ``model`` section differs from ``config``'s.
-    - ``trust_checkpoint``: read the resumed checkpoint with full unpickling (trusted legacy files only).
     - ``callbacks``: extra Lightning callbacks (e.g. :func:`~dynvision.training.callbacks.one_bar_progress`).
 
     The model's declared input (normalisation, size) is written into the
@@ -253,9 +251,9 @@ def train(
     resume_path = _resume_path(resume, run_dir, overwrite)  # --overwrite deletes: only a config that builds
     config = reconcile_config(config, model)
     if resume_path is not None:
-        _check_resume_matches(resume_path, config, allow_model_change, trust_checkpoint)
+        _check_resume_matches(resume_path, config, allow_model_change)
     elif config.model.weights is not None:
-        apply_weights(model, config.model.weights, trust=trust_checkpoint)
+        apply_weights(model, config.model.weights)
     model = apply_model_options(model, config.trainer)
     config_path = run_dir / "config.yaml"
     if rank_zero_only.rank == 0:  # under DDP every process runs this function; one writes
@@ -267,7 +265,7 @@ def train(
 
     datamodule = DataModule(config.data)
     record = RecordRunConfig(config, model_record(model, model_module), checkpoint_dir=str(run_dir / "checkpoints"))
-    trainer = build_trainer(config, run_dir, extra_callbacks=[record, *callbacks], trust_checkpoint=trust_checkpoint,
+    trainer = build_trainer(config, run_dir, extra_callbacks=[record, *callbacks],
                             **(trainer_kwargs or {}))
     _fit_or_raise(trainer, lambda: trainer.fit(model, datamodule=datamodule,
                                                ckpt_path=str(resume_path) if resume_path else None))

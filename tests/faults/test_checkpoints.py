@@ -65,7 +65,7 @@ def payload(tmp_path):
 def _refused(capsys, marker: Path, path: Path) -> str:
     err = capsys.readouterr().err
     assert not marker.exists(), "the pickle payload ran"
-    assert f"{path}: refused to load" in err and "--trust-checkpoint" in err
+    assert f"{path}: refused to load" in err and "re-save its tensors as a state dict" in err
     return err
 
 
@@ -128,15 +128,17 @@ def test_a_module_file_named_by_a_checkpoint_is_never_imported(tmp_path):
     assert not marker.exists()
 
 
-def test_a_trusted_legacy_file_loads_only_when_asked(tmp_path):
+def test_no_option_unpickles_a_file(tmp_path):
+    """A file holding more than tensors and plain data is refused by every reader, with the way out
+    (re-save it as a state dict yourself); no flag or argument loads it."""
     from dynvision.loading import read_torch_file
 
     path = tmp_path / "legacy.pt"
     torch.save({"note": Path("a")}, path)  # a pickled class outside plain data
-    with pytest.raises(CheckpointRefused, match="pathlib"):
+    with pytest.raises(CheckpointRefused, match="pathlib.*re-save its tensors as a state dict"):
         read_torch_file(path)
-    with pytest.warns(UserWarning, match="full unpickling"):
-        assert read_torch_file(path, trust=True)["note"] == Path("a")
+    with pytest.raises(TypeError):
+        read_torch_file(path, trust=True)  # type: ignore[call-arg]
 
 
 # ----------------------------------------------------------------- the stored config is the model that ran
