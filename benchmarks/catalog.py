@@ -182,6 +182,17 @@ def resolve(name: str) -> List[str]:
     raise UnknownNameError(_unknown_message(name))
 
 
+def resolve_all(names: Sequence[str]) -> List[Tuple[str, str]]:
+    """``[(identifier, name given), ...]`` for every benchmark ``names`` resolve to (see
+    :func:`resolve`), each identifier once, in order; empty when no name is given."""
+    found: List[Tuple[str, str]] = []
+    for name in names:
+        for identifier in resolve(name):
+            if identifier not in [i for i, _ in found]:
+                found.append((identifier, str(name)))
+    return found
+
+
 def _unknown_message(name: str) -> str:
     candidates = _aliases.names() + _benchmarks.names() + list(brainscore_ids())
     by_lower = {candidate.lower(): candidate for candidate in candidates}

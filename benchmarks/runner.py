@@ -232,7 +232,9 @@ def score_model(model_spec: Union[ModelSource, str, Any], benchmark_names: Seque
     prepare_environment()
     from . import catalog
 
-    identifiers = _benchmark_identifiers(catalog, benchmark_names)
+    identifiers = catalog.resolve_all(benchmark_names)
+    if not identifiers:
+        raise ScoringError("no benchmark given")
     load_options = catalog.LoadOptions(data_dir=None if data_dir is None else Path(data_dir), offline=offline)
     # a data file is checked (layout, size, stimuli) before any time goes into building the model
     preloaded = {identifier: _load_benchmark(catalog, identifier, load_options, log)
@@ -267,18 +269,6 @@ def score_model(model_spec: Union[ModelSource, str, Any], benchmark_names: Seque
     for identifier, source, benchmark in pending:
         results[identifier] = _score_one(run, benchmark, source)
     return [results[identifier] for identifier, _ in identifiers]
-
-
-def _benchmark_identifiers(catalog: Any, names: Sequence[str]) -> List[Tuple[str, str]]:
-    """``(identifier, name given)`` for every benchmark the names resolve to, each once."""
-    identifiers: List[Tuple[str, str]] = []
-    for name in names:
-        for identifier in catalog.resolve(name):
-            if identifier not in [i for i, _ in identifiers]:
-                identifiers.append((identifier, str(name)))
-    if not identifiers:
-        raise ScoringError("no benchmark given")
-    return identifiers
 
 
 def _stored_or_loaded(run: _Run, catalog: Any, identifiers: Sequence[Tuple[str, str]], load_options: Any,

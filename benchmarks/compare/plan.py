@@ -188,11 +188,7 @@ def resolve_benchmarks(names: Sequence[str]) -> List[Tuple[str, str]]:
     """``[(identifier, name given), ...]`` via the catalog (an alias gives several)."""
     from .. import catalog
 
-    found: List[Tuple[str, str]] = []
-    for name in names:
-        for identifier in catalog.resolve(name):
-            if identifier not in [i for i, _ in found]:
-                found.append((identifier, str(name)))
+    found = catalog.resolve_all(names)
     if not found:
         raise PlanError("no benchmark given (--benchmark NAME)")
     return found
