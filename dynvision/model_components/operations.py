@@ -16,6 +16,7 @@ from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
+from torch.nn.modules import module as torch_module
 
 from ..registry import Registry
 
@@ -126,8 +127,6 @@ def _at_rest_drive(rt: LayerRuntime) -> Optional[Callable[[int], torch.Tensor]]:
 def _unobserved(module: nn.Module) -> bool:
     """No forward hook would miss the call (e.g. a recorder hooked on ``V1.conv``
     counts one output per step): only then may a call be skipped."""
-    from torch.nn.modules import module as torch_module
-
     return not (module._forward_hooks or module._forward_pre_hooks
                 or torch_module._global_forward_hooks or torch_module._global_forward_pre_hooks)
 
