@@ -58,12 +58,11 @@ def parse_latency(text: str):
     """``--latency`` value: a finite number of ms (>= 0) or ``auto``."""
     import argparse
 
+    from dynvision.arguments import non_negative_float
+
     if text.strip().lower() == AUTO:
         return AUTO
     try:
-        value = float(text)
-    except ValueError:
+        return non_negative_float(text)
+    except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"expected a finite number of ms >= 0 or 'auto', got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number of ms >= 0 or 'auto', got {text!r}")
-    return value

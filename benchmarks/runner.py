@@ -299,12 +299,12 @@ def _score_one(run: _Run, benchmark: Any, source: str) -> Result:
     progress = PhaseProgress(enabled=run.options.progress)
     brain_model = make_brain_model(run.loaded, run.options, benchmark, progress)
     viewing = field_of_view(brain_model, benchmark, run.degrees_source)
-    run.log(f"[{benchmark.identifier}] " + (_loud(describe_field_of_view(viewing)) if needs_attention(viewing)
-                                           else describe_field_of_view(viewing)))
+    described, attention = describe_field_of_view(viewing), needs_attention(viewing)
+    run.log(f"[{benchmark.identifier}] " + (_loud(described) if attention else described))
     # what the data set says about itself (e.g. its cross-validation splits), before a held-out split
     benchmark_notes = [f"{benchmark.identifier}: {note}" for note in getattr(benchmark, "notes", [])]
-    if needs_attention(viewing):
-        benchmark_notes.append(f"{benchmark.identifier}: {describe_field_of_view(viewing)}")
+    if attention:
+        benchmark_notes.append(f"{benchmark.identifier}: {described}")
     benchmark, latency_fit = _choose_on_held_out(run, brain_model, benchmark)
     outcome = _run_committed(brain_model, benchmark, run.log, progress)
     summary = summarize_score(outcome.score)

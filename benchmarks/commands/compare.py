@@ -111,8 +111,8 @@ def command_line(args: argparse.Namespace, out: str) -> List[str]:
     """The canonical command line of this comparison (per-item commands in the plan extend it)."""
     values = {**vars(args), "out": out}
     defaults = AdapterSettings()
-    changed = [name for name in ("visual_degrees", "t_presentation", "latency", "reduction", "max_features",
-                                 "batch_size", "device") if values[name] != getattr(defaults, name)]
+    changed = [name for name in _PLAN_SETTINGS
+               if name != "region_layer_map" and values[name] != getattr(defaults, name)]
     return (["dynvision", "compare", args.model]
             + _repeated(values, (("--vary", "vary"), ("--benchmark", "benchmarks")))
             + ["--seeds", str(args.seeds)] + _switches(values, ("train",))

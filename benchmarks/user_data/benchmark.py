@@ -101,7 +101,7 @@ def supplied_reliability(trials, path: Path):
 
 
 def choose_ceiling(trials, counts: Counter, temporal: bool, path: Path):
-    """``(ceiling function, description)`` for a data set, in this order:
+    """The ceiling function for a data set, in this order:
 
     1. a ``reliability`` coordinate in the file: the ceiling is its median over neuroids (what
        Brain-Score's internal consistency reports: the median of per-neuroid split-half r);
@@ -119,17 +119,17 @@ def choose_ceiling(trials, counts: Counter, temporal: bool, path: Path):
         ceiling = Score(float(np.median(reliability)))
         ceiling.attrs["note"] = (f"ceiling = median of the per-neuroid reliability supplied in the file "
                                  f"(coordinate {RELIABILITY!r}, {len(reliability)} neuroids)")
-        return (lambda: ceiling), "supplied reliability"
+        return lambda: ceiling
     if not single:
         halves = alternate_repetition_halves(trials)
         ceiler = load_ceiling("internal_consistency_temporal" if temporal else "internal_consistency")
-        return (lambda: ceiler(halves)), "internal consistency"
+        return lambda: ceiler(halves)
     if len(single) == len(counts):
         unit = Score(1.0)
         unit.attrs["note"] = ("no ceiling: every stimulus has one repetition (repeat-averaged data) and the file "
                               f"supplies no {RELIABILITY!r} coordinate; the score is r**2, un-normalised")
         unit.attrs["unceiled"] = True
-        return (lambda: unit), "unceiled"
+        return lambda: unit
     raise UserDataError(
         f"{path}: {len(single)} of {len(counts)} stimulus id(s) have 1 repetition (e.g. "
         f"{', '.join(map(str, single[:5]))}) and the others more: the internal-consistency ceiling needs at least "
@@ -150,7 +150,7 @@ def load_user_benchmark(path: Path):
     temporal = info["n_time_bins"] > 1
     if not temporal:
         trials = trials.squeeze("time_bin").transpose("presentation", "neuroid")
-    ceiling_func, _ = choose_ceiling(trials, counts, temporal, path)
+    ceiling_func = choose_ceiling(trials, counts, temporal, path)
     assembly = average_repetition(trials)
     stratify, split_note = stratification(assembly)
     splits = dict(stratification_coord=stratify)
