@@ -208,15 +208,24 @@ class DynVisionBrainModel(BrainModel):
         self._task = None
         self._behavior = None
 
+    def check_recording(self, recording_target: str, time_bins: Any) -> None:
+        """What :meth:`start_recording` checks (the region's layers can be recorded, the bins lie
+        on the model's time grid), without fitting any feature reduction."""
+        self._layer_shapes(self.layers_for(recording_target))
+        self.plan(time_bins)
+
+    def _layer_shapes(self, layers: Sequence[str]) -> Dict[str, Any]:
+        _, c, h, w = self.model.input_dims
+        try:
+            return layer_shapes(self.model, layers, c, h, w, self.device)
+        except KeyError as error:
+            raise ValueError(f"{self.identifier}: cannot record layer {error.args[0]!r}; layers: "
+                             f"{', '.join(self.available_layers())} (or a submodule path)") from None
+
     def _reducers_for(self, layers: Sequence[str]) -> Dict[str, LayerReducer]:
         missing = [layer for layer in layers if layer not in self._reducers]
         if missing:
-            _, c, h, w = self.model.input_dims
-            try:
-                shapes = layer_shapes(self.model, missing, c, h, w, self.device)
-            except KeyError as error:
-                raise ValueError(f"{self.identifier}: cannot record layer {error.args[0]!r}; layers: "
-                                 f"{', '.join(self.available_layers())} (or a submodule path)") from None
+            shapes = self._layer_shapes(missing)
             for layer in missing:
                 # the classifier's outputs are class scores: never mixed by a projection
                 reduction = "none" if layer == CLASSIFIER else self.reduction

@@ -343,7 +343,7 @@ def _committed_brain_model(chosen: _Source, identifier: str, settings: AdapterSe
                                       std=loaded.std if std is None else std)
     for region in brain_model.region_layer_map:  # every committed layer must be recordable
         start, width = brain_model.latency, brain_model.dt or brain_model.readout_window  # static: dt is 0
-        brain_model.start_recording(region, time_bins=[(start, start + width)])
+        brain_model.check_recording(region, [(start, start + width)])
     readout = settings.behavioral_readout_layer
     if readout is not None and readout not in brain_model.available_layers():
         raise SubmissionError(f"behavioral_readout_layer {readout!r} is not a layer of the model; "
