@@ -4,7 +4,6 @@ identified by its SHA-1, fetched from a URL with that SHA-1 checked before
 the file is used."""
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tempfile
@@ -14,6 +13,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Mapping, Optional, Union
 
+from dynvision.fileio import sha1_of
+
 PathLike = Union[str, "os.PathLike[str]"]
 
 #: seconds a weights download may stall before it fails
@@ -22,14 +23,6 @@ DOWNLOAD_TIMEOUT = 60
 
 class WeightsError(RuntimeError):
     """The weights of a registered model cannot be found, fetched, or verified."""
-
-
-def sha1_of(path: PathLike, chunk: int = 1 << 20) -> str:
-    digest = hashlib.sha1()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _plain(value: Any, where: str) -> Any:
