@@ -408,7 +408,7 @@ class DynamicsModel(nn.Module):
         self._start(frames, reset)
         n_steps = frames.shape[1]
         n_on = n_steps if self.t_presentation is None else min(n_steps, self.presentation_steps)
-        blank = frames.new_zeros(frames.shape[:1] + frames.shape[2:]) if (n_on < n_steps or self.n_idle_steps) else None
+        blank = self._blank(frames) if (n_on < n_steps or self.n_idle_steps) else None
         if self.n_idle_steps and reset:
             idle_step = self._step_function(False, debug)
             for k in range(self.n_idle_steps):
@@ -419,6 +419,15 @@ class DynamicsModel(nn.Module):
         self._last_logits = output
         self._recorded = bool(record)
         return output
+
+    def _blank(self, frames: torch.Tensor) -> torch.Tensor:
+        """The blank frame: the input line's resting tensor itself where there is one, so that
+        the engine knows a blank step's input is zero (and skips the first convolution)."""
+        rest = getattr(self._input_line, "rest", None)
+        shape = frames.shape[:1] + frames.shape[2:]
+        if rest is not None and rest.shape == shape and rest.dtype == frames.dtype and rest.device == frames.device:
+            return rest
+        return frames.new_zeros(shape)
 
     def _step_function(self, record: bool, debug: bool) -> Callable[[torch.Tensor, int], torch.Tensor]:
         if self.forward_step is not None:

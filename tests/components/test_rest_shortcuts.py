@@ -83,3 +83,21 @@ def test_hooked_modules_run_every_step():
     for handle in handles:
         handle.remove()
     assert calls == {name: 12 for name in calls}
+
+
+def test_blank_steps_after_the_image_skip_the_first_convolution(monkeypatch):
+    """The blank after ``t_presentation`` is the resting input: V1 convolves only the steps
+    whose delayed input is an image (4 shown steps of 12), with the results of the full computation."""
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 16, 16)
+    args = {**ARGS, "t_presentation": 8.0}  # 4 steps of 2 ms, then blank; V1 sees input 2 steps later
+    fast = DyRCNNx4(**args)
+    calls = []
+    conv_forward = fast.V1.conv.forward
+    monkeypatch.setattr(fast.V1.conv, "forward", lambda t: calls.append(1) or conv_forward(t))
+    y_fast = fast(x).detach()
+    assert len(calls) == 4
+    monkeypatch.setattr(ops, "_at_rest_drive", lambda rt: None)
+    full = DyRCNNx4(**args)
+    full.load_state_dict(fast.state_dict())
+    assert torch.allclose(y_fast, full(x).detach(), atol=1e-6)
